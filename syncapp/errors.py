@@ -49,9 +49,7 @@ class SyncError(Exception):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = ", ".join(
-            f"{k}={v}" for k, v in (("page", self.page), ("step", self.step)) if v
-        )
+        where = ", ".join(f"{k}={v}" for k, v in (("page", self.page), ("step", self.step)) if v)
         text = self.message
         if self.fields:
             text += f" (fields: {', '.join(self.fields)})"
@@ -157,5 +155,7 @@ class ReauthorizationRequired(PermanentError):
 
     kind = "reauthorization_required"
 
-    def __init__(self, message: str = "Salesforce authorisation lost: re-authorise at /oauth/login", **kw):
+    def __init__(
+        self, message: str = "Salesforce authorisation lost: re-authorise at /oauth/login", **kw
+    ):
         super().__init__(message, **kw)

@@ -1,0 +1,152 @@
+"""A small key-value store with expiring keys and locks: Redis, or SQLite when embedded.
+
+The pipeline needs four things from a shared store: dedupe markers for
+notifications, "queued" markers for coalescing bursts, per-record locks, and
+the (encrypted) OAuth token. Redis does all four; the SQLite store does the
+same for ``make demo`` on a machine without Redis. Keys and values hold ids,
+job ids and ciphertext only, never patient data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+import redis
+
+
+class LockNotAcquired(Exception):
+    """Raised when a lock is still held by someone else after the wait."""
+
+
+class KeyValueStore(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+    def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None: ...
+    def set_nx(self, key: str, value: bytes | str, ttl: float) -> bool: ...
+    def delete(self, key: str) -> None: ...
+    def incr(self, key: str) -> int: ...
+    def lock(self, name: str, timeout: float, wait: float) -> Iterator[None]: ...
+
+
+def _b(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
+
+
+class RedisStore:
+    """The production store; locks are redis-py's ``Lock`` (token-checked release)."""
+
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+
+    def get(self, key: str) -> bytes | None:
+        return self.client.get(key)
+
+    def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
+        self.client.set(key, _b(value), px=int(ttl * 1000) if ttl else None)
+
+    def set_nx(self, key: str, value: bytes | str, ttl: float) -> bool:
+        return bool(self.client.set(key, _b(value), nx=True, px=int(ttl * 1000)))
+
+    def delete(self, key: str) -> None:
+        self.client.delete(key)
+
+    def incr(self, key: str) -> int:
+        return int(self.client.incr(key))
+
+    @contextmanager
+    def lock(self, name: str, timeout: float, wait: float) -> Iterator[None]:
+        lk = self.client.lock(name, timeout=timeout, blocking_timeout=wait)
+        if not lk.acquire():
+            raise LockNotAcquired(name)
+        try:
+            yield
+        finally:
+            try:
+                lk.release()
+            except redis.exceptions.LockError:
+                pass  # expired while held: the timeout already freed it
+
+
+class SQLiteStore:
+    """The embedded store: one SQLite file shared by the web app and the workers."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(path)
+        self._local = threading.local()
+        with self._conn() as c:
+            c.execute("PRAGMA journal_mode=WAL")
+            c.execute(
+                "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB, expires_at REAL)"
+            )
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._local.conn = conn
+        return conn
+
+    def get(self, key: str) -> bytes | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT value FROM kv WHERE key=? AND (expires_at IS NULL OR expires_at>?)",
+                (key, time.time()),
+            )
+            .fetchone()
+        )
+        return bytes(row[0]) if row else None
+
+    def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
+        exp = time.time() + ttl if ttl else None
+        self._conn().execute(
+            "INSERT INTO kv(key,value,expires_at) VALUES(?,?,?) "
+            "ON CONFLICT(key) DO UPDATE SET value=excluded.value, expires_at=excluded.expires_at",
+            (key, _b(value), exp),
+        )
+
+    def set_nx(self, key: str, value: bytes | str, ttl: float) -> bool:
+        now = time.time()
+        cur = self._conn().execute(
+            "INSERT INTO kv(key,value,expires_at) VALUES(?,?,?) "
+            "ON CONFLICT(key) DO UPDATE SET value=excluded.value, expires_at=excluded.expires_at "
+            "WHERE kv.expires_at IS NOT NULL AND kv.expires_at<=?",
+            (key, _b(value), now + ttl, now),
+        )
+        return cur.rowcount == 1
+
+    def delete(self, key: str) -> None:
+        self._conn().execute("DELETE FROM kv WHERE key=?", (key,))
+
+    def incr(self, key: str) -> int:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = self.get(key)
+            value = int(current or b"0") + 1
+            self.set(key, str(value))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return value
+
+    @contextmanager
+    def lock(self, name: str, timeout: float, wait: float) -> Iterator[None]:
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + wait
+        while not self.set_nx(name, token, timeout):
+            if time.monotonic() >= deadline:
+                raise LockNotAcquired(name)
+            time.sleep(0.05)  # poll interval while another process holds the lock
+        try:
+            yield
+        finally:
+            self._conn().execute("DELETE FROM kv WHERE key=? AND value=?", (name, token.encode()))
