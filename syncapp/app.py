@@ -30,8 +30,9 @@ def create_app(
     if test_config:
         app.config.update(test_config)
 
-    from syncapp import health, oauth
+    from syncapp import health, oauth, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(oauth.bp)
+    app.register_blueprint(webhooks.bp)
     return app

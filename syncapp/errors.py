@@ -8,7 +8,8 @@ Callers catch a family, never parse a message::
     │   ├── PortalSessionLost       portal session expired or was logged out mid-job
     │   ├── LockScreenStuck         the idle lock screen would not clear
     │   ├── SalesforceUnavailable   Salesforce 5xx, timeout, rate limit, 401 after refresh
-    │   └── EnqueueFailed           the broker did not confirm a publish
+    │   ├── EnqueueFailed           the broker did not confirm a publish
+    │   └── SessionCapReached       every portal session the licence allows is in use
     └── PermanentError              retrying cannot help; a person must act
         ├── InvalidBundle           the Salesforce record fails validation
         ├── PortalRejected          the portal refused the data (validation error)
@@ -118,6 +119,12 @@ class EnqueueFailed(RetryableError):
     """Raised when the broker did not confirm a publish."""
 
     kind = "enqueue_failed"
+
+
+class SessionCapReached(RetryableError):
+    """Raised when all licensed portal sessions are busy; the job waits its turn."""
+
+    kind = "session_cap_reached"
 
 
 class InvalidBundle(PermanentError):

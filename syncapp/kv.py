@@ -31,7 +31,9 @@ class KeyValueStore(Protocol):
     def set_nx(self, key: str, value: bytes | str, ttl: float) -> bool: ...
     def delete(self, key: str) -> None: ...
     def incr(self, key: str) -> int: ...
-    def lock(self, name: str, timeout: float, wait: float) -> Iterator[None]: ...
+    def lock(
+        self, name: str, timeout: float, wait: float, token: str | None = None
+    ) -> Iterator[None]: ...
 
 
 def _b(value: bytes | str) -> bytes:
@@ -60,9 +62,11 @@ class RedisStore:
         return int(self.client.incr(key))
 
     @contextmanager
-    def lock(self, name: str, timeout: float, wait: float) -> Iterator[None]:
+    def lock(
+        self, name: str, timeout: float, wait: float, token: str | None = None
+    ) -> Iterator[None]:
         lk = self.client.lock(name, timeout=timeout, blocking_timeout=wait)
-        if not lk.acquire():
+        if not lk.acquire(token=token):
             raise LockNotAcquired(name)
         try:
             yield
@@ -139,8 +143,10 @@ class SQLiteStore:
         return value
 
     @contextmanager
-    def lock(self, name: str, timeout: float, wait: float) -> Iterator[None]:
-        token = uuid.uuid4().hex
+    def lock(
+        self, name: str, timeout: float, wait: float, token: str | None = None
+    ) -> Iterator[None]:
+        token = token or uuid.uuid4().hex
         deadline = time.monotonic() + wait
         while not self.set_nx(name, token, timeout):
             if time.monotonic() >= deadline:

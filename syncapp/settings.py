@@ -67,6 +67,7 @@ class Settings(BaseSettings):
 
     # --- jobs -----------------------------------------------------------------
     sync_max_retries: int = 5
+    sync_retry_backoff_base: float = 5.0  # seconds; doubled per retry, with full jitter
     sync_retry_backoff_max: int = 300  # seconds; far below RabbitMQ's 30 min consumer timeout
     sync_task_time_limit: int = 600
     sync_lock_seconds: int = 900

@@ -1,0 +1,199 @@
+"""The workers' Salesforce client: read a patient record, post the sync result back.
+
+Two calls, both over Salesforce's REST wire format: one SOQL query (the patient
+with its guardians, coverages and notes) and one Apex REST callback. Every
+failure becomes a typed error so the retry policy never parses a message:
+outages, rate limits and a session that stays invalid after a refresh are
+``SalesforceUnavailable``; other 4xx are ``SalesforceRejected`` carrying
+Salesforce's ``errorCode`` and field *names* only, because Salesforce messages
+can quote record values. Logs carry the record id, step, status and timing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import requests
+
+from syncapp.errors import SalesforceRejected, SalesforceUnavailable
+from syncapp.field_map import FieldMap, build_query, get_field_map, record_to_bundle
+from syncapp.settings import Settings
+from syncapp.tokens import Token, TokenStore
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+_RETRYABLE_CODES = {"REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"}
+
+
+def _error_info(response: requests.Response) -> tuple[str, list[str]]:
+    """Salesforce's ``errorCode`` and field names from an error body (never the message)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "UNKNOWN", []
+    items = body if isinstance(body, list) else [body]
+    codes: list[str] = []
+    fields: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            code = item.get("errorCode") or item.get("error")
+            if isinstance(code, str) and code not in codes:
+                codes.append(code)
+            fields += [f for f in item.get("fields") or [] if isinstance(f, str)]
+    return (",".join(codes) or "UNKNOWN"), fields
+
+
+class SalesforceClient:
+    """One per worker process; thread-safe as far as ``requests.Session`` is."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        token_store: TokenStore,
+        field_map: FieldMap | None = None,
+        http: requests.Session | None = None,
+    ) -> None:
+        self.settings = settings
+        self.tokens = token_store
+        self.field_map = field_map or get_field_map()
+        self.http = http or requests.Session()
+
+    # --- public API -------------------------------------------------------------
+    def load_bundle(self, record_id: str) -> dict[str, Any]:
+        """Read the patient record with its child lists; return a bundle dict (unvalidated).
+
+        Raises ``SalesforceRejected`` when the record does not exist (or the id is
+        malformed), ``SalesforceUnavailable`` on outages, ``ReauthorizationRequired``
+        when the org must be connected again.
+        """
+        query = build_query(record_id, self.field_map)
+        path = f"/services/data/v{self.settings.sf_api_version}/query"
+        body = self._request(
+            "GET", path, step="load_record", record_id=record_id, params={"q": query}
+        ).json()
+        records = body.get("records") or []
+        if not records:
+            raise SalesforceRejected("record not found", record_id=record_id, step="load_record")
+        record = records[0]
+        for child in self.field_map.children.values():
+            self._complete_children(record, child.relationship or "", record_id)
+        return record_to_bundle(record, self.field_map)
+
+    def post_callback(
+        self,
+        record_id: str,
+        status: str,
+        emr_patient_id: str | None = None,
+        changed_fields: Iterable[str] = (),
+        error: str | None = None,
+    ) -> dict[str, Any] | None:
+        """POST the sync result to the Apex REST resource, which sets the sync fields.
+
+        ``error`` must be a value-free message (``str(SyncError)``). Raises like
+        ``load_bundle``; returns the resource's JSON answer, if any.
+        """
+        payload = {
+            "recordId": record_id,
+            "status": status,
+            "emrPatientId": emr_patient_id,
+            "changedFields": list(changed_fields),
+            "error": error,
+        }
+        response = self._request(
+            "POST",
+            self.settings.sf_callback_path,
+            step="callback",
+            record_id=record_id,
+            json=payload,
+        )
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    # --- plumbing ---------------------------------------------------------------
+    def _complete_children(self, record: dict[str, Any], relationship: str, record_id: str) -> None:
+        """Follow ``nextRecordsUrl`` when a child list is longer than one batch."""
+        related = record.get(relationship)
+        while (
+            isinstance(related, dict)
+            and not related.get("done", True)
+            and related.get("nextRecordsUrl")
+        ):
+            more = self._request(
+                "GET", related["nextRecordsUrl"], step="load_children", record_id=record_id
+            ).json()
+            related["records"] = list(related.get("records") or []) + list(
+                more.get("records") or []
+            )
+            related["done"] = more.get("done", True)
+            related["nextRecordsUrl"] = more.get("nextRecordsUrl")
+
+    def _request(
+        self, method: str, path: str, *, step: str, record_id: str, **kwargs: Any
+    ) -> requests.Response:
+        token = self.tokens.current()
+        response = self._send(token, method, path, step, record_id, **kwargs)
+        if response.status_code == 401:
+            token = self.tokens.refresh(stale_access_token=token.access_token)
+            response = self._send(token, method, path, step, record_id, **kwargs)
+            if response.status_code == 401:
+                raise SalesforceUnavailable(
+                    "Salesforce rejected the session right after a refresh",
+                    record_id=record_id,
+                    step=step,
+                )
+        self._raise_for_status(response, step, record_id)
+        return response
+
+    def _send(
+        self, token: Token, method: str, path: str, step: str, record_id: str, **kwargs: Any
+    ) -> requests.Response:
+        url = path if path.startswith("http") else token.instance_url.rstrip("/") + path
+        start = time.monotonic()
+        try:
+            response = self.http.request(
+                method,
+                url,
+                headers={
+                    "Authorization": f"Bearer {token.access_token}",
+                    "Accept": "application/json",
+                },
+                timeout=TIMEOUT,
+                **kwargs,
+            )
+        except requests.RequestException as exc:
+            raise SalesforceUnavailable(
+                f"Salesforce unreachable ({type(exc).__name__})", record_id=record_id, step=step
+            ) from None
+        log.info(
+            "salesforce call",
+            extra={
+                "step": step,
+                "record_id": record_id,
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - start) * 1000),
+            },
+        )
+        return response
+
+    @staticmethod
+    def _raise_for_status(response: requests.Response, step: str, record_id: str) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        code, fields = _error_info(response)
+        if status >= 500 or status == 429 or set(code.split(",")) & _RETRYABLE_CODES:
+            raise SalesforceUnavailable(
+                f"Salesforce answered {status} {code}", record_id=record_id, step=step
+            )
+        raise SalesforceRejected(
+            f"Salesforce rejected the request: {status} {code}",
+            record_id=record_id,
+            step=step,
+            fields=fields,
+        )

@@ -1,0 +1,25 @@
+"""Publishing a sync job: the one function the webhook, the CLI and the demo call.
+
+A job is a chain ``sync_patient(record_id) | report_to_salesforce(record_id)``: its
+only arguments are the Salesforce record id, harmless by itself (Celery's retry
+drops ``argsrepr``, so arguments must not need hiding).
+"""
+
+from __future__ import annotations
+
+from kombu.exceptions import OperationalError
+
+from syncapp.errors import EnqueueFailed
+
+
+def enqueue_sync(record_id: str) -> str:
+    """Publish a sync job (publisher-confirmed on RabbitMQ); return the sync task id."""
+    from tasks.report import report_to_salesforce
+    from tasks.sync import sync_patient
+
+    job = sync_patient.si(record_id) | report_to_salesforce.s(record_id)
+    try:
+        result = job.apply_async()
+    except (OperationalError, OSError, ConnectionError) as exc:
+        raise EnqueueFailed(f"broker did not accept the job ({type(exc).__name__})") from None
+    return result.parent.id if result.parent is not None else result.id

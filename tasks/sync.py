@@ -1,0 +1,146 @@
+"""``sync_patient(record_id)``: bring one EMR chart to the Salesforce record's current state.
+
+At-least-once delivery, exactly-once effect: the job may run twice (a worker
+killed mid-sync, a broker restart), so every step is idempotent — the portal
+layer finds an existing chart by EMR id or name + DOB before creating one,
+writes only fields that differ, and keys notes by their Salesforce id. A
+per-record lock keeps two workers off the same chart.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.utils.time import get_exponential_backoff_interval
+
+from syncapp.backend import get_store
+from syncapp.bundle import validate_bundle
+from syncapp.errors import (
+    InvalidBundle,
+    PermanentError,
+    PortalUnavailable,
+    RetryableError,
+    SyncError,
+)
+from syncapp.intake import queued_key
+from syncapp.kv import LockNotAcquired
+from syncapp.logs import log_context, timed_step
+from syncapp.settings import get_settings
+from syncapp.sfid import is_salesforce_id, to_18
+from tasks import deadletter, resources
+from tasks.celery_app import app
+
+log = logging.getLogger("tasks.sync")
+
+
+def backoff(retries: int) -> int:
+    s = get_settings()
+    return max(
+        1,
+        get_exponential_backoff_interval(
+            s.sync_retry_backoff_base, retries, s.sync_retry_backoff_max, full_jitter=True
+        ),
+    )
+
+
+def _run(record_id: str) -> dict:
+    sf = resources.salesforce()
+    with timed_step(log, "read_salesforce"):
+        raw = sf.load_bundle(record_id)
+    with timed_step(log, "validate"):
+        bundle = validate_bundle(raw, record_id=record_id)
+    portal = resources.portal()
+    with timed_step(log, "portal_upsert"):
+        result = portal.upsert(bundle, emr_patient_id=bundle.emr_patient_id, record_id=record_id)
+    return {
+        "record_id": record_id,
+        "status": "Synced",
+        "emr_patient_id": result.emr_patient_id,
+        "created": result.created,
+        "changed_fields": list(result.changed_fields),
+    }
+
+
+def give_up(task, record_id: str, exc: SyncError) -> None:
+    """Tell Salesforce why, park the record in the dead-letter queue, then fail the task."""
+    from tasks.report import report_to_salesforce
+
+    log.error(
+        "sync failed for good",
+        extra={
+            "step": "give_up",
+            "kind": exc.kind,
+            "retryable": exc.retryable,
+            "fields": exc.fields,
+        },
+    )
+    deadletter.publish(record_id, task=task.name, kind=exc.kind, job_id=task.request.id)
+    report_to_salesforce.apply_async(
+        args=[
+            {"record_id": record_id, "status": "Failed", "error": str(exc), "kind": exc.kind},
+            record_id,
+        ]
+    )
+
+
+@app.task(bind=True, name="tasks.sync_patient", max_retries=None)
+def sync_patient(self, record_id: str) -> dict:
+    """Sync one record; retryable failures back off, permanent ones end in a Failed callback."""
+    settings = get_settings()
+    with log_context(record_id=record_id, job_id=self.request.id):
+        if not is_salesforce_id(record_id):
+            exc = InvalidBundle("not a Salesforce record id", step="start")
+            give_up(self, "invalid-id", exc)
+            raise exc
+        record_id = to_18(record_id)
+        store = get_store()
+        # From here on a new notification for this record needs a job of its own:
+        # this one may already have read the record.
+        store.delete(queued_key(record_id))
+        log.info("sync started", extra={"step": "start", "attempt": self.request.retries})
+        lock_name = f"sync:lock:{record_id}"
+        if store.get(lock_name) == (self.request.id or "").encode():
+            store.delete(lock_name)  # our own lock, left by a run that was killed
+        try:
+            with store.lock(
+                lock_name, timeout=settings.sync_lock_seconds, wait=30, token=self.request.id
+            ):
+                try:
+                    result = _run(record_id)
+                except SyncError:
+                    raise  # typed and value-free; the portal client recycles its own browser
+                except SoftTimeLimitExceeded:
+                    resources.close_portal()
+                    raise PortalUnavailable(
+                        "job exceeded its time limit", step="time_limit"
+                    ) from None
+                except Exception as exc:  # foreign errors may quote data: keep the type only
+                    resources.close_portal()
+                    raise PortalUnavailable(
+                        f"unexpected {type(exc).__name__}", step="sync"
+                    ) from None
+        except LockNotAcquired:
+            raise self.retry(countdown=backoff(0), max_retries=self.request.retries + 1) from None
+        except RetryableError as exc:
+            if self.request.retries < settings.sync_max_retries:
+                log.warning(
+                    "sync will retry",
+                    extra={"step": "retry", "kind": exc.kind, "attempt": self.request.retries},
+                )
+                raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from None
+            give_up(self, record_id, exc)
+            raise exc from None
+        except PermanentError as exc:
+            give_up(self, record_id, exc)
+            raise exc from None
+        log.info(
+            "sync done",
+            extra={
+                "step": "done",
+                "emr_patient_id": result["emr_patient_id"],
+                "chart_created": result["created"],
+                "changed_fields": result["changed_fields"],
+            },
+        )
+        return result
