@@ -36,7 +36,7 @@ ALLOWED_EXTRA = frozenset(
         "fields",
         "changed_fields",
         "emr_patient_id",
-        "created",
+        "chart_created",
         "status",
         "queue",
         "count",
