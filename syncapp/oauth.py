@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from html import escape
 
+import requests
 from flask import Blueprint, current_app, jsonify, redirect, request, session
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 
@@ -35,7 +36,7 @@ def _settings() -> Settings:
 
 def _tokens() -> TokenStore:
     """The app's token store; tests inject one through ``SF_TOKEN_STORE``."""
-    return current_app.config.get("SF_TOKEN_STORE") or TokenStore(_settings())
+    return current_app.config.get("SF_TOKEN_STORE") or TokenStore(settings=_settings())
 
 
 def _page(title: str, text: str, status: int = 200):
@@ -66,17 +67,29 @@ def callback():
     expected = session.pop("sf_oauth_state", None)
     state = request.args.get("state")
     if not expected or state != expected:
-        return _page("Salesforce connection failed", "The sign-in state did not match: start again at /oauth/login.", 400)
+        return _page(
+            "Salesforce connection failed",
+            "The sign-in state did not match: start again at /oauth/login.",
+            400,
+        )
     pending_key = f"{tokens.key}:pending:{state}"
     verifier = tokens.store.get(pending_key)
     tokens.store.delete(pending_key)
     if request.args.get("error"):
         # Salesforce's error code is a fixed word (access_denied, ...); the description is free text.
         error = request.args["error"]
-        return _page("Salesforce connection failed", f"Salesforce answered {error}: {request.args.get('error_description', '')}", 400)
+        return _page(
+            "Salesforce connection failed",
+            f"Salesforce answered {error}: {request.args.get('error_description', '')}",
+            400,
+        )
     code = request.args.get("code")
     if not code or verifier is None:
-        return _page("Salesforce connection failed", "No authorisation code (or it expired): start again at /oauth/login.", 400)
+        return _page(
+            "Salesforce connection failed",
+            "No authorisation code (or it expired): start again at /oauth/login.",
+            400,
+        )
     oauth = token_session(client_id=s.sf_client_id, redirect_uri=s.sf_redirect_uri)
     try:
         data = oauth.fetch_token(
@@ -88,10 +101,12 @@ def callback():
             timeout=20,
         )
     except OAuth2Error as exc:
-        return _page("Salesforce connection failed", f"Salesforce refused the code ({exc.error}).", 400)
+        return _page(
+            "Salesforce connection failed", f"Salesforce refused the code ({exc.error}).", 400
+        )
     except SalesforceUnavailable as exc:
         return _page("Salesforce connection failed", str(exc), 502)
-    except OSError:  # requests' connection errors
+    except requests.RequestException:
         return _page("Salesforce connection failed", "Salesforce could not be reached.", 502)
     token = Token.from_response(data)
     if s.allowed_org_ids and (token.org_id or "")[:15] not in s.allowed_org_ids:
@@ -99,7 +114,9 @@ def callback():
         return _page("Salesforce connection refused", "This org is not in SF_ALLOWED_ORG_IDS.", 403)
     tokens.save(token)
     log.info("Connected to Salesforce", extra={"step": "oauth_callback", "org_id": token.org_id})
-    return _page("Connected to Salesforce", f"Connected to Salesforce (instance {token.instance_url}).")
+    return _page(
+        "Connected to Salesforce", f"Connected to Salesforce (instance {token.instance_url})."
+    )
 
 
 @bp.get("/status")

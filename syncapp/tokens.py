@@ -104,8 +104,8 @@ class TokenStore:
 
     def __init__(
         self,
-        settings: Settings | None = None,
         store: KeyValueStore | None = None,
+        settings: Settings | None = None,
         *,
         namespace: str = "sf",
         lock_timeout: float = 30.0,
@@ -233,7 +233,7 @@ def connect_with_password(
 ) -> Token:
     """Run the password grant and store the token, for scripts, the demo and tests."""
     settings = settings or get_settings()
-    tokens = tokens or TokenStore(settings)
+    tokens = tokens or TokenStore(settings=settings)
     token = password_grant(settings)
     tokens.save(token)
     log.info("Connected to Salesforce with the password grant", extra={"step": "connect"})
