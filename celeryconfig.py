@@ -28,7 +28,8 @@ result_expires = 7 * 24 * 3600
 task_acks_late = True  # ack after the job ran: a crash mid-sync redelivers it
 task_reject_on_worker_lost = True  # a SIGKILLed child's job goes back to the queue
 worker_prefetch_multiplier = 1  # one job per process at a time: the browser is the bottleneck
-task_acks_on_failure_or_timeout = True  # failures are handled by us (callback + dead letter)
+task_acks_on_failure = True  # failures are handled by us (callback + dead letter)
+task_acks_on_timeout = True
 task_track_started = True
 task_send_sent_event = True
 worker_send_task_events = True
@@ -63,15 +64,16 @@ task_soft_time_limit = max(30, _settings.sync_task_time_limit - 60)
 # exchange. A topic exchange because Celery's native delayed delivery (countdown and
 # retry backoff on quorum queues) binds queues with topic patterns; with a direct
 # exchange delayed tasks would sit unacknowledged inside the worker.
-SYNC_QUEUE = "emr.sync"
-REPORT_QUEUE = "emr.report"
-DEAD_QUEUE = "emr.dead"
-task_exchange = Exchange("emr", type="topic", durable=True)
-dead_exchange = Exchange("emr.dlx", type="topic", durable=True)
+_prefix = _settings.sync_queue_prefix
+SYNC_QUEUE = f"{_prefix}.sync"
+REPORT_QUEUE = f"{_prefix}.report"
+DEAD_QUEUE = f"{_prefix}.dead"
+task_exchange = Exchange(_prefix, type="topic", durable=True)
+dead_exchange = Exchange(f"{_prefix}.dlx", type="topic", durable=True)
 
 _quorum = {
     "x-queue-type": "quorum",
-    "x-dead-letter-exchange": "emr.dlx",
+    "x-dead-letter-exchange": dead_exchange.name,
     "x-dead-letter-routing-key": DEAD_QUEUE,
     # RabbitMQ 4.x defaults quorum queues to a delivery limit of 20; we state ours.
     "x-delivery-limit": 10,
@@ -93,7 +95,7 @@ task_queues = (
 # The dead-letter queue is declared by ``tasks.deadletter`` (nobody consumes it: a
 # person replays it with ``celery -A tasks resync --failed``).
 task_default_queue = SYNC_QUEUE
-task_default_exchange = "emr"
+task_default_exchange = _prefix
 task_default_exchange_type = "topic"
 task_default_routing_key = SYNC_QUEUE
 task_create_missing_queues = False

@@ -7,9 +7,20 @@ drops ``argsrepr``, so arguments must not need hiding).
 
 from __future__ import annotations
 
+from functools import cache
+
 from kombu.exceptions import OperationalError
 
 from syncapp.errors import EnqueueFailed
+
+
+@cache
+def _declared() -> bool:
+    """Declare queues once per process, so that nothing is published into the void."""
+    from tasks.topology import declare_all
+
+    declare_all()
+    return True
 
 
 def enqueue_sync(record_id: str) -> str:
@@ -19,6 +30,7 @@ def enqueue_sync(record_id: str) -> str:
 
     job = sync_patient.si(record_id) | report_to_salesforce.s(record_id)
     try:
+        _declared()
         result = job.apply_async()
     except (OperationalError, OSError, ConnectionError) as exc:
         raise EnqueueFailed(f"broker did not accept the job ({type(exc).__name__})") from None

@@ -1,10 +1,24 @@
-"""Suite-wide fixtures. Each area keeps its own fixtures in ``tests/<area>/conftest.py``."""
+"""Suite-wide fixtures. Each area keeps its own fixtures in ``tests/<area>/conftest.py``.
+
+The whole run gets its own queue names (``SYNC_QUEUE_PREFIX``), its own Redis
+database and its own data directory, so a test run never consumes another's
+messages, and servers started as subprocesses inherit the same isolation.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
+import uuid
+
 import pytest
 
-from syncapp.settings import get_settings
+os.environ.setdefault("SYNC_QUEUE_PREFIX", f"test-{uuid.uuid4().hex[:8]}")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+os.environ.setdefault("SYNC_DATA_DIR", tempfile.mkdtemp(prefix="sync-test-data-"))
+os.environ.setdefault("SE_OFFLINE", "true")
+
+from syncapp.settings import get_settings  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +27,31 @@ def _fresh_settings():
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Delete this run's queues and exchanges so that the shared broker stays clean."""
+    prefix = os.environ["SYNC_QUEUE_PREFIX"]
+    if not prefix.startswith("test-"):
+        return
+    try:
+        from kombu import Connection
+
+        with Connection(
+            os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"),
+            connect_timeout=2,
+        ) as conn:
+            conn.ensure_connection(max_retries=1)
+            channel = conn.channel()
+            for name in ("sync", "report", "dead"):
+                try:
+                    channel.queue_delete(f"{prefix}.{name}")
+                except Exception:  # noqa: BLE001 - missing queue: nothing to clean
+                    channel = conn.channel()
+            for exchange in (prefix, f"{prefix}.dlx"):
+                try:
+                    channel.exchange_delete(exchange)
+                except Exception:  # noqa: BLE001
+                    channel = conn.channel()
+    except Exception:  # noqa: BLE001 - no broker here: nothing was declared
+        return

@@ -27,7 +27,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(condition, *, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
+def wait_until(
+    condition, *, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"
+):
     """Poll ``condition()`` until it returns a truthy value or the deadline passes."""
     deadline = time.monotonic() + timeout
     last_exc: Exception | None = None
@@ -79,10 +81,13 @@ def run_server(
     url = f"http://127.0.0.1:{port}"
     server = Server(url=url, port=port, process=proc, log_path=log_path)
     try:
+
         def ready():
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} exited early:\n{server.log()[-3000:]}")
-            return requests.get(url + ready_path, timeout=1, allow_redirects=False).status_code < 500
+            return (
+                requests.get(url + ready_path, timeout=1, allow_redirects=False).status_code < 500
+            )
 
         wait_until(ready, timeout=timeout, what=f"{name} on port {port}")
         yield server
