@@ -1,0 +1,7 @@
+/**
+ * A case note belongs to its patient's EMR chart: adding, editing or removing one
+ * notifies the EMR sync service about the parent Patient__c.
+ */
+trigger CaseNoteEmrSyncTrigger on Case_Note__c (after insert, after update, after delete, after undelete) {
+    EmrSyncTriggerHandler.onChildrenSaved(Trigger.new, Trigger.oldMap);
+}
