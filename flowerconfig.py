@@ -1,0 +1,32 @@
+"""Flower settings: ``celery -A tasks flower --conf=flowerconfig.py``.
+
+Task arguments are Salesforce record ids by design and results hold ids and
+field names only; ``format_task`` is a second guard for the UI, in case a
+future task forgets: anything that is not an id or a field name is masked.
+Basic auth comes from ``FLOWER_BASIC_AUTH`` (``user:password``) on the command line.
+"""
+
+import re
+
+_SAFE = re.compile(r"^[\[\]()'\", ]*(?:[A-Za-z0-9]{15,18}|MRN-\d+)?[\[\]()'\", ]*$")
+
+port = 5555
+address = "127.0.0.1"
+persistent = False
+max_tasks = 10000
+purge_offline_workers = 300
+
+
+def _mask(text):
+    if text is None:
+        return None
+    return text if _SAFE.match(str(text)) else "«hidden»"
+
+
+def format_task(task):
+    """Mask anything in a task that is not an id (runs on a copy of Flower's task)."""
+    task.args = _mask(task.args)
+    task.kwargs = "«hidden»" if task.kwargs not in (None, "{}") else task.kwargs
+    if getattr(task, "traceback", None):
+        task.traceback = "«hidden: see the worker's structured log»"
+    return task
