@@ -95,10 +95,10 @@ def sync_patient(self, record_id: str) -> dict:
             raise exc
         record_id = to_18(record_id)
         store = get_store()
+        log.info("sync started", extra={"step": "start", "attempt": self.request.retries})
         # From here on a new notification for this record needs a job of its own:
         # this one may already have read the record.
         store.delete(queued_key(record_id))
-        log.info("sync started", extra={"step": "start", "attempt": self.request.retries})
         lock_name = f"sync:lock:{record_id}"
         if store.get(lock_name) == (self.request.id or "").encode():
             store.delete(lock_name)  # our own lock, left by a run that was killed

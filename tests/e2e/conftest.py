@@ -1,0 +1,201 @@
+"""End-to-end fixtures: both sandboxes, the web app and real Celery workers as subprocesses.
+
+Everything runs for real: RabbitMQ, Redis, headless Chromium, the sandbox EMR
+portal and the sandbox Salesforce org. Tests act the way staff and operators do
+(create a patient in the org, kill a worker, run ``resync``) and observe through
+the sandboxes' ``/__sandbox__/`` inspection APIs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+
+from scripts.stack import Ports, Stack, wait_for
+from tests.support.bundles import normalise, with_ids
+from tests.support.services import require_rabbitmq, require_redis
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Driver:
+    """What a test does to the running system, in the words of its users."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+
+    # --- Salesforce staff -----------------------------------------------------------
+    def create_patient(self, bundle: dict) -> dict:
+        resp = requests.post(f"{self.stack.org_url}/__sandbox__/patients", json=bundle, timeout=10)
+        resp.raise_for_status()
+        return resp.json()
+
+    def update_patient(self, bundle_with_ids: dict) -> dict:
+        return self.create_patient(bundle_with_ids)
+
+    def sf_patient(self, record_id: str) -> dict:
+        resp = requests.get(f"{self.stack.org_url}/__sandbox__/patients/{record_id}", timeout=10)
+        resp.raise_for_status()
+        return resp.json()
+
+    def callbacks(self, record_id: str | None = None) -> list[dict]:
+        rows = requests.get(f"{self.stack.org_url}/__sandbox__/callbacks", timeout=10).json()
+        rows = rows.get("callbacks", rows) if isinstance(rows, dict) else rows
+        return [r for r in rows if record_id is None or _body(r).get("recordId") == record_id]
+
+    def deliveries(self) -> list[dict]:
+        rows = requests.get(f"{self.stack.org_url}/__sandbox__/deliveries", timeout=10).json()
+        return rows.get("deliveries", rows) if isinstance(rows, dict) else rows
+
+    def org_control(self, path: str, payload: dict | None = None) -> None:
+        requests.post(
+            f"{self.stack.org_url}/__sandbox__/{path}", json=payload or {}, timeout=10
+        ).raise_for_status()
+
+    # --- the EMR --------------------------------------------------------------------
+    def charts(self) -> list[dict]:
+        rows = requests.get(f"{self.stack.emr_url}/__sandbox__/patients", timeout=10).json()
+        return rows.get("patients", rows) if isinstance(rows, dict) else rows
+
+    def chart(self, mrn: str) -> dict:
+        matches = [c for c in self.charts() if c["emr_patient_id"] == mrn]
+        assert len(matches) == 1, f"expected one chart {mrn}, found {len(matches)}"
+        return matches[0]
+
+    def writes(self, mrn: str | None = None) -> list[dict]:
+        rows = requests.get(f"{self.stack.emr_url}/__sandbox__/writes", timeout=10).json()
+        rows = rows.get("writes", rows) if isinstance(rows, dict) else rows
+        return [w for w in rows if mrn is None or w["emr_patient_id"] == mrn]
+
+    def emr_faults(self, **knobs) -> None:
+        requests.post(
+            f"{self.stack.emr_url}/__sandbox__/faults", json=knobs, timeout=10
+        ).raise_for_status()
+
+    # --- waiting and checking -------------------------------------------------------
+    def wait_synced(
+        self, record_id: str, *, status: str = "Synced", after: int = 0, timeout: float = 120
+    ) -> dict:
+        """Wait for the (after+1)-th callback for the record, and for it to say ``status``."""
+
+        def done():
+            rows = self.callbacks(record_id)
+            return rows if len(rows) > after else None
+
+        rows = wait_for(
+            done, timeout=timeout, what=f"callback #{after + 1} for {record_id}", interval=0.2
+        )
+        last = _body(rows[-1])
+        assert last["status"] == status, f"callback said {last['status']}: {last.get('error')}"
+        return last
+
+    def assert_chart_equals_record(self, record_id: str) -> str:
+        record = self.sf_patient(record_id)
+        mrn = record["sync"]["emr_patient_id"]
+        assert mrn, "Salesforce has no EMR id"
+        assert normalise(self.chart(mrn)) == normalise(record)
+        return mrn
+
+    def sync_runs(self, record_id: str | None = None) -> int:
+        count = 0
+        for path in self.stack.run_dir.glob("worker*.log"):
+            for line in path.read_text(errors="replace").splitlines():
+                if '"step": "start"' in line and '"msg": "sync started"' in line:
+                    if record_id is None or f'"record_id": "{record_id}"' in line:
+                        count += 1
+        return count
+
+    def pending_notifications(self) -> int:
+        body = requests.get(
+            f"{self.stack.org_url}/__sandbox__/notifications/pending", timeout=10
+        ).json()
+        return body["pending"] if isinstance(body, dict) else int(body)
+
+    def wait_quiet(self, timeout: float = 180) -> None:
+        """Wait until every notification was delivered and every started sync reported back.
+
+        Order matters: a job logs "sync started" before it clears its queued marker,
+        and reports after it releases its lock, so there is no moment where work is
+        in flight and all of these look idle.
+        """
+        import celeryconfig
+        from tests.support.broker import queue_depth
+
+        r = redis.Redis.from_url(os.environ["REDIS_URL"])
+
+        def quiet():
+            return (
+                self.pending_notifications() == 0
+                and not r.keys("sync:queued:*")
+                and not r.keys("sync:lock:*")
+                and queue_depth(celeryconfig.SYNC_QUEUE) == 0
+                and queue_depth(celeryconfig.REPORT_QUEUE) == 0
+                and len(self.callbacks()) >= self.sync_runs()
+            )
+
+        wait_for(quiet, timeout=timeout, what="the system to be quiet", interval=0.3)
+
+    def celery(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "tasks", *args],
+            cwd=ROOT,
+            env=self.stack.service_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+
+def _body(row: dict) -> dict:
+    body = row.get("body", row)
+    return json.loads(body) if isinstance(body, str) else body
+
+
+@pytest.fixture(scope="module")
+def stack_factory(tmp_path_factory):
+    require_rabbitmq()
+    require_redis()
+    stacks: list[Stack] = []
+
+    def make(**kwargs) -> Stack:
+        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+        from tasks.topology import declare_all
+        from tests.support.broker import take_messages
+
+        declare_all()
+        import celeryconfig
+
+        for q in (celeryconfig.SYNC_QUEUE, celeryconfig.REPORT_QUEUE, celeryconfig.DEAD_QUEUE):
+            take_messages(q)
+        run_dir = tmp_path_factory.mktemp("stack")
+        env = {
+            "SYNC_BACKEND": "external",
+            "SYNC_RETRY_BACKOFF_BASE": "1",
+            "SYNC_RETRY_BACKOFF_MAX": "5",
+            "LOG_LEVEL": "INFO",
+            **kwargs.pop("extra_env", {}),
+        }
+        stack = Stack(run_dir, Ports.free(), extra_env=env, **kwargs)
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def system(stack_factory):
+    stack = stack_factory().start()
+    return Driver(stack)
+
+
+__all__ = ["Driver", "normalise", "re", "with_ids"]

@@ -1,0 +1,144 @@
+"""Distinctive patient values never reach logs, Flower, broker messages, results or Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import redis
+import requests
+from kombu import Connection, Exchange, Queue
+
+from tests.e2e.conftest import Driver
+from tests.support.bundles import make_bundle
+
+CANARIES = {
+    "first_name": "Zebulonqx",
+    "last_name": "Quillfeatherz",
+    "middle_name": "Vexmorrow",
+    "phone": "(555) 867-5309",
+    "email": "canary.xyzzy@example.org",
+    "dob": "1987-06-05",
+    "member_id": "CANARY99887766",
+    "guardian": "Ottoliniqx",
+    "note": "Canary note: xyzzy plover fee-fi-fo",
+}
+NEEDLES = [
+    "Zebulonqx",
+    "Quillfeatherz",
+    "Vexmorrow",
+    "867-5309",
+    "8675309",
+    "canary.xyzzy",
+    "1987-06-05",
+    "06/05/1987",
+    "CANARY99887766",
+    "Ottoliniqx",
+    "xyzzy plover",
+]
+FLOWER_AUTH = ("ops", "flower-test-pw")
+
+
+def _canary_bundle() -> dict:
+    b = make_bundle(7, notes=1)
+    p = b["patient"]
+    p.update(
+        first_name=CANARIES["first_name"],
+        last_name=CANARIES["last_name"],
+        middle_name=CANARIES["middle_name"],
+        phone=CANARIES["phone"],
+        email=CANARIES["email"],
+        date_of_birth=CANARIES["dob"],
+    )
+    b["guardians"][0]["first_name"] = CANARIES["guardian"]
+    b["insurance"][0]["member_id"] = CANARIES["member_id"]
+    b["notes"][0]["text"] = CANARIES["note"]
+    return b
+
+
+def _leaks(text: str) -> list[str]:
+    return [n for n in NEEDLES if n.lower() in text.lower()]
+
+
+@pytest.fixture(scope="module")
+def canary_system(stack_factory):
+    stack = stack_factory(extra_env={"LOG_LEVEL": "DEBUG"})
+    prefix = os.environ["SYNC_QUEUE_PREFIX"]
+    # A tap on every exchange our messages cross: task messages, dead letters, events.
+    conn = Connection(
+        stack.service_env().get("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    )
+    tap = Queue(f"{prefix}.tap", durable=False, auto_delete=False, bindings=[])
+    channel = conn.channel()
+    tap(channel).declare()
+    for name, kind in ((prefix, "topic"), (f"{prefix}.dlx", "topic"), ("celeryev", "topic")):
+        Exchange(name, type=kind, durable=name != "celeryev")(channel).declare()
+        channel.queue_bind(tap.name, name, "#")
+    stack.start(flower_auth=":".join(FLOWER_AUTH))
+    yield Driver(stack), conn, tap
+    channel.queue_delete(tap.name)
+    conn.release()
+
+
+def test_no_patient_value_escapes(canary_system):
+    system, conn, tap = canary_system
+    record_id = system.create_patient(_canary_bundle())["id"]
+    system.wait_quiet()
+    mrn = system.assert_chart_equals_record(record_id)  # the sync really carried the values
+
+    # Logs of our own processes (the sandboxes are the outside systems).
+    for name in ("web", "worker", "flower"):
+        log = system.stack.log(name)
+        assert log, f"{name} wrote no log"
+        assert _leaks(log) == [], f"{name} log leaks"
+    assert record_id in system.stack.log("worker")
+
+    # Broker messages: everything published to our exchanges and Celery's event exchange.
+    channel = conn.channel()
+    bound = Queue(tap.name, channel=channel, no_declare=True)
+    seen = 0
+    while (message := bound.get(no_ack=True, accept=["json"])) is not None:
+        seen += 1
+        raw = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+        raw += json.dumps(message.headers or {}, default=str).encode()
+        assert _leaks(raw.decode(errors="replace")) == []
+    assert seen > 0
+
+    # Flower: the task API and the UI.
+    flower = system.stack.flower_url
+    assert requests.get(f"{flower}/api/tasks", timeout=10).status_code == 401
+    api = requests.get(f"{flower}/api/tasks", auth=FLOWER_AUTH, timeout=10)
+    assert api.status_code == 200 and record_id in api.text
+    assert _leaks(api.text) == []
+    for task_id in api.json():
+        info = requests.get(f"{flower}/api/task/info/{task_id}", auth=FLOWER_AUTH, timeout=10)
+        assert _leaks(info.text) == []
+    ui = requests.get(f"{flower}/tasks", auth=FLOWER_AUTH, timeout=10)
+    assert ui.status_code == 200 and _leaks(ui.text) == []
+
+    # Redis: every key and value (results, markers, locks, the encrypted token).
+    r = redis.Redis.from_url(os.environ["REDIS_URL"])
+    keys = r.keys("*")
+    assert keys
+    for key in keys:
+        kind = r.type(key).decode()
+        if kind == "string":
+            value = r.get(key) or b""
+        elif kind == "hash":
+            value = json.dumps(
+                {k.decode(): v.decode(errors="replace") for k, v in r.hgetall(key).items()}
+            ).encode()
+        elif kind == "list":
+            value = b"".join(r.lrange(key, 0, -1))
+        elif kind == "set":
+            value = b"".join(r.smembers(key))
+        elif kind == "zset":
+            value = b"".join(r.zrange(key, 0, -1))
+        else:
+            value = b""
+        assert _leaks(key.decode(errors="replace") + value.decode(errors="replace")) == [], key
+
+    # Salesforce's own view carries the MRN and field names only.
+    callback = system.callbacks(record_id)[-1]["body"]
+    assert callback["emrPatientId"] == mrn and _leaks(json.dumps(callback)) == []
