@@ -83,7 +83,9 @@ def get_backend() -> Backend:
 def get_store() -> KeyValueStore:
     backend = get_backend()
     if backend.redis_url:
-        return RedisStore(backend.redis_url)
+        # Keys share the queues' prefix, so that several deployments (or a demo
+        # beside ``make up``) can share one Redis without reading each other's tokens.
+        return RedisStore(backend.redis_url, namespace=get_settings().sync_queue_prefix)
     return SQLiteStore(get_settings().sync_data_dir / "store.sqlite")
 
 

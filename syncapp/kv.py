@@ -43,29 +43,30 @@ def _b(value: bytes | str) -> bytes:
 class RedisStore:
     """The production store; locks are redis-py's ``Lock`` (token-checked release)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, namespace: str = "") -> None:
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        self.ns = f"{namespace}:" if namespace else ""
 
     def get(self, key: str) -> bytes | None:
-        return self.client.get(key)
+        return self.client.get(self.ns + key)
 
     def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
-        self.client.set(key, _b(value), px=int(ttl * 1000) if ttl else None)
+        self.client.set(self.ns + key, _b(value), px=int(ttl * 1000) if ttl else None)
 
     def set_nx(self, key: str, value: bytes | str, ttl: float) -> bool:
-        return bool(self.client.set(key, _b(value), nx=True, px=int(ttl * 1000)))
+        return bool(self.client.set(self.ns + key, _b(value), nx=True, px=int(ttl * 1000)))
 
     def delete(self, key: str) -> None:
-        self.client.delete(key)
+        self.client.delete(self.ns + key)
 
     def incr(self, key: str) -> int:
-        return int(self.client.incr(key))
+        return int(self.client.incr(self.ns + key))
 
     @contextmanager
     def lock(
         self, name: str, timeout: float, wait: float, token: str | None = None
     ) -> Iterator[None]:
-        lk = self.client.lock(name, timeout=timeout, blocking_timeout=wait)
+        lk = self.client.lock(self.ns + name, timeout=timeout, blocking_timeout=wait)
         if not lk.acquire(token=token):
             raise LockNotAcquired(name)
         try:

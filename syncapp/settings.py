@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     sync_data_dir: Path = REPO_ROOT / ".data"
     sync_encryption_key: SecretStr | None = None  # Fernet key; patient data and tokens at rest
     log_level: str = "INFO"
-    # Queue and exchange names start with this; lets tests and several clinics share a broker.
+    # Queue, exchange and Redis key names start with this: several deployments (or tests)
+    # can share one broker and one Redis.
     sync_queue_prefix: str = Field("emr", pattern=r"^[A-Za-z0-9_.\-]{1,40}$")
 
     # --- web app --------------------------------------------------------------

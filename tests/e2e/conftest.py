@@ -134,8 +134,8 @@ class Driver:
         def quiet():
             return (
                 self.pending_notifications() == 0
-                and not r.keys("sync:queued:*")
-                and not r.keys("sync:lock:*")
+                and not r.keys("*sync:queued:*")
+                and not r.keys("*sync:lock:*")
                 and queue_depth(celeryconfig.SYNC_QUEUE) == 0
                 and queue_depth(celeryconfig.REPORT_QUEUE) == 0
                 and len(self.callbacks()) >= self.sync_runs()

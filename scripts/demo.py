@@ -1,0 +1,244 @@
+"""``make demo``: the whole flow, end to end, on one machine, then everything stopped.
+
+Starts the sandbox EMR portal, the sandbox Salesforce org, the web app and one
+worker (on RabbitMQ + Redis when reachable, else on the embedded SQLite
+default), creates five patients in the org as staff would, waits for each to
+reach the EMR, prints what happened, updates one patient to show that only the
+changed field is written, and exits 0 only if every record is verified in both
+sandboxes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from scripts.stack import ROOT, Ports, Stack
+
+SAMPLES = ROOT / "sandbox" / "samples"
+TIMEOUT = float(os.environ.get("DEMO_TIMEOUT", 240))
+
+
+def _samples() -> list[dict]:
+    files = sorted(SAMPLES.glob("*.json"))
+    bundles = [json.loads(p.read_text()) for p in files]
+    if len(bundles) < 5:
+        raise SystemExit(f"need five sample bundles in {SAMPLES}, found {len(bundles)}")
+    out = []
+    for b in bundles[:5]:
+        b = copy.deepcopy(b)
+        b["salesforce_id"] = None
+        b["emr_patient_id"] = None
+        for key in ("guardians", "insurance", "notes"):
+            for item in b.get(key, []):
+                item["salesforce_id"] = None
+        out.append(b)
+    return out
+
+
+def _normalise(bundle: dict) -> dict:
+    def clean(d):
+        return {k: (None if v == "" else v) for k, v in d.items() if k != "salesforce_id"}
+
+    patient = dict(bundle["patient"])
+    patient["address"] = clean(patient.get("address") or {})
+    return {
+        "patient": clean(patient),
+        "guardians": sorted(
+            (clean(g) for g in bundle.get("guardians", [])),
+            key=lambda g: (g["first_name"], g["last_name"]),
+        ),
+        "insurance": sorted(
+            (clean(c) for c in bundle.get("insurance", [])), key=lambda c: c["rank"]
+        ),
+        "notes": sorted(
+            (n["written_at"][:10], n["author"], n["text"]) for n in bundle.get("notes", [])
+        ),
+    }
+
+
+def _bar(done: int, total: int, elapsed: float) -> None:
+    width = 30
+    filled = int(width * done / total)
+    sys.stdout.write(
+        f"\r  syncing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {elapsed:5.1f}s"
+    )
+    sys.stdout.flush()
+
+
+class Demo:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.org = stack.org_url
+        self.emr = stack.emr_url
+
+    def create(self, bundle: dict) -> dict:
+        r = requests.post(f"{self.org}/__sandbox__/patients", json=bundle, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def record(self, record_id: str) -> dict:
+        return requests.get(f"{self.org}/__sandbox__/patients/{record_id}", timeout=10).json()
+
+    def charts(self) -> dict[str, dict]:
+        rows = requests.get(f"{self.emr}/__sandbox__/patients", timeout=10).json()
+        return {c["emr_patient_id"]: c for c in rows}
+
+    def writes(self) -> list[dict]:
+        return requests.get(f"{self.emr}/__sandbox__/writes", timeout=10).json()
+
+    def callbacks(self) -> list[dict]:
+        return requests.get(f"{self.org}/__sandbox__/callbacks", timeout=10).json()
+
+    def wait(
+        self, record_ids: list[str], *, since_callbacks: int, started: dict[str, float]
+    ) -> dict:
+        """Wait until each record has a callback after ``since_callbacks``; show progress."""
+        finished: dict[str, float] = {}
+        t0 = time.monotonic()
+        while len(finished) < len(record_ids):
+            for cb in self.callbacks()[since_callbacks:]:
+                body = cb["body"] if isinstance(cb.get("body"), dict) else cb
+                rid = body.get("recordId")
+                if rid in record_ids and rid not in finished:
+                    finished[rid] = time.monotonic() - started[rid]
+            _bar(len(finished), len(record_ids), time.monotonic() - t0)
+            if time.monotonic() - t0 > TIMEOUT:
+                print()
+                raise SystemExit(f"timed out: {len(finished)}/{len(record_ids)} synced")
+            time.sleep(0.25)  # progress-bar refresh while the worker syncs
+        print()
+        return finished
+
+    def verify(self, record_id: str) -> tuple[bool, str]:
+        record = self.record(record_id)
+        mrn = record["sync"]["emr_patient_id"]
+        if record["sync"]["status"] != "Synced" or not mrn:
+            return False, f"status {record['sync']['status']}: {record['sync'].get('error')}"
+        chart = self.charts().get(mrn)
+        if chart is None:
+            return False, "no chart in the EMR"
+        if _normalise(chart) != _normalise(record):
+            return False, "chart differs from the Salesforce record"
+        return True, mrn
+
+
+def run(stack: Stack) -> int:
+    demo = Demo(stack)
+    bundles = _samples()
+    print("\n1. Staff create five patients in Salesforce (the sandbox org).")
+    started, created = {}, []
+    for bundle in bundles:
+        ids = demo.create(bundle)
+        started[ids["id"]] = time.monotonic()
+        created.append((ids, bundle))
+    ids_list = [ids["id"] for ids, _ in created]
+    secs = demo.wait(ids_list, since_callbacks=0, started=started)
+
+    writes = demo.writes()
+    ok_all = True
+    print(
+        f"\n   {'Salesforce id':<20} {'EMR MRN':<12} {'fields written':>14} {'seconds':>8}  verified"
+    )
+    for record_id in ids_list:
+        ok, detail = demo.verify(record_id)
+        ok_all &= ok
+        mrn = detail if ok else "-"
+        count = sum(1 for w in writes if w["emr_patient_id"] == mrn)
+        print(
+            f"   {record_id:<20} {mrn:<12} {count:>14} {secs[record_id]:>8.1f}  {'yes' if ok else 'NO: ' + detail}"
+        )
+
+    print("\n2. Staff change one guardian's phone number on the first patient.")
+    ids, bundle = created[0]
+    update = copy.deepcopy(bundle)
+    update["salesforce_id"] = ids["id"]
+    for key in ("guardians", "insurance", "notes"):
+        for item, rid in zip(update[key], ids.get(key, []), strict=False):
+            item["salesforce_id"] = rid
+    update["guardians"][0]["phone"] = "(555) 010-9999"
+    before_writes = len(demo.writes())
+    before_callbacks = len(demo.callbacks())
+    started = {ids["id"]: time.monotonic()}
+    demo.create(update)
+    demo.wait([ids["id"]], since_callbacks=before_callbacks, started=started)
+    new = demo.writes()[before_writes:]
+    ok, detail = demo.verify(ids["id"])
+    ok_all &= ok
+    fields = [f"{w['section']}.{w['field']}" for w in new]
+    print(f"   fields written in the EMR: {fields or 'none'}")
+    only_one = fields == ["guardians.phone"]
+    ok_all &= only_one
+    print(f"   only the changed field was written: {'yes' if only_one else 'NO'}")
+
+    print(
+        f"\n{'OK' if ok_all else 'FAILED'}: {len(ids_list)} patients verified in Salesforce and the EMR"
+        if ok_all
+        else "\nFAILED: see above; logs are in " + str(stack.run_dir)
+    )
+    return 0 if ok_all else 1
+
+
+def main() -> int:
+    from syncapp.backend import get_backend
+    from syncapp.settings import get_settings
+
+    run_dir = Path(tempfile.mkdtemp(prefix="sf-emr-sync-demo-"))
+    os.environ.setdefault("SYNC_DATA_DIR", str(run_dir / "data"))
+    get_settings.cache_clear()
+    backend = get_backend()
+    if backend.embedded:
+        print("backend: embedded default (SQLite broker and store) - RabbitMQ/Redis not reachable.")
+        print(
+            "         For demos and trials only: a job running when the worker is SIGKILLed is lost."
+        )
+    else:
+        print("backend: RabbitMQ + Redis")
+    os.environ.setdefault("SYNC_QUEUE_PREFIX", f"demo-{os.getpid()}")
+    stack = Stack(
+        run_dir,
+        Ports.free(),
+        extra_env={
+            "SYNC_BACKEND": backend.kind,
+            "SYNC_QUEUE_PREFIX": os.environ["SYNC_QUEUE_PREFIX"],
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "LOG_LEVEL": "INFO",
+        },
+    )
+    print(f"logs: {run_dir}")
+    try:
+        print("starting: sandbox EMR portal, sandbox Salesforce org, web app, one worker ...")
+        stack.start()
+        print(f"  EMR {stack.emr_url}  org {stack.org_url}  web {stack.web_url}")
+        return run(stack)
+    finally:
+        stack.stop()
+        _cleanup_queues(backend)
+        print("stopped everything the demo started.")
+
+
+def _cleanup_queues(backend) -> None:
+    """Delete the demo's own queues so a shared RabbitMQ stays clean."""
+    if backend.embedded:
+        return
+    try:
+        from kombu import Connection
+
+        prefix = os.environ["SYNC_QUEUE_PREFIX"]
+        with Connection(backend.broker_url, connect_timeout=2) as conn:
+            channel = conn.channel()
+            for name in ("sync", "report", "dead"):
+                channel.queue_delete(f"{prefix}.{name}")
+    except Exception:  # noqa: BLE001 - cleanup is best effort
+        print("  (could not delete the demo's queues)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
