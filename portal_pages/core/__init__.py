@@ -1,0 +1,1 @@
+"""Portal-independent machinery: browser start-up, waits, setters, retries, captures."""
