@@ -12,6 +12,7 @@ can quote record values. Logs carry the record id, step, status and timing.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -26,6 +27,7 @@ from syncapp.tokens import Token, TokenStore
 log = logging.getLogger(__name__)
 
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+_CODE = re.compile(r"^[A-Za-z_]{1,64}$")
 _RETRYABLE_CODES = {"REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"}
 
 
@@ -39,11 +41,17 @@ def _error_info(response: requests.Response) -> tuple[str, list[str]]:
     codes: list[str] = []
     fields: list[str] = []
     for item in items:
-        if isinstance(item, dict):
-            code = item.get("errorCode") or item.get("error")
-            if isinstance(code, str) and code not in codes:
-                codes.append(code)
-            fields += [f for f in item.get("fields") or [] if isinstance(f, str)]
+        if not isinstance(item, dict):
+            continue
+        code = item.get("errorCode")
+        if not isinstance(code, str) and isinstance(item.get("error"), str):
+            # Our Apex resource answers {"success": false, "error": "..."}; its texts name
+            # fields, never values (force-app/.../EmrSyncCallback.cls), so keep a bounded copy.
+            error = item["error"]
+            code = error if _CODE.match(error) else f"APEX_ERROR: {error[:200]}"
+        if isinstance(code, str) and code not in codes:
+            codes.append(code)
+        fields += [f for f in item.get("fields") or [] if isinstance(f, str)]
     return (",".join(codes) or "UNKNOWN"), fields
 
 

@@ -30,6 +30,10 @@ from syncapp.kv import KeyValueStore, LockNotAcquired
 from syncapp.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+# Both libraries log whole token responses at DEBUG; keep them quiet even when a
+# script turns the root logger to DEBUG without ``configure_logging``.
+for _noisy in ("requests_oauthlib", "oauthlib"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 TOKEN_TIMEOUT = 20.0  # seconds for a token endpoint call
 _RETRYABLE_OAUTH_ERRORS = {"rate_limit_exceeded", "server_error", "temporarily_unavailable"}
