@@ -50,6 +50,8 @@ def _page(title: str, text: str, status: int = 200):
 @bp.get("/login")
 def login():
     s = _settings()
+    if not s.sf_client_id:
+        return _page("Salesforce is not configured", "Set SF_CLIENT_ID and SF_CLIENT_SECRET.", 500)
     client = WebApplicationClient(s.sf_client_id)
     oauth = token_session(client=client, redirect_uri=s.sf_redirect_uri, scope=SCOPES, pkce="S256")
     url, state = oauth.authorization_url(oauth_url(s, "authorize"))

@@ -125,3 +125,10 @@ def test_token_knows_its_org_and_issue_time():
     )
     assert token.org_id == "00D000000000001EAA"
     assert token.issued_at_iso == "2025-11-26T00:00:00+00:00"
+
+
+def test_our_apex_resource_error_body_is_kept_bounded():
+    body = {"success": False, "error": 'status must be "Synced" or "Failed".'}
+    client, _, _ = _client(_response(400, body))
+    with pytest.raises(SalesforceRejected, match="APEX_ERROR: status must be"):
+        client.post_callback(RECORD, "Done")
