@@ -70,6 +70,8 @@ class PortalClient:
     # --- the session ----------------------------------------------------------------
     def session(self) -> Portal:
         """The logged-in portal, starting the browser and logging in on first use."""
+        if self.portal is not None and not self._alive():
+            self.recycle("browser_died")
         if self.portal is None:
             with timed_step(log, "start_session", portal=self.settings.emr_portal):
                 driver = start_driver(self.settings)
@@ -91,6 +93,14 @@ class PortalClient:
                 self.portal = portal
                 self.jobs = 0
         return self.portal
+
+    def _alive(self) -> bool:
+        """A cheap round trip to the driver: a killed browser is replaced before the job."""
+        try:
+            self.driver.current_url  # type: ignore[union-attr]  # noqa: B018
+            return True
+        except Exception:  # noqa: BLE001 - any driver error means the session is unusable
+            return False
 
     def recycle(self, reason: str) -> None:
         """Quit the browser; the next job starts a fresh one."""
@@ -142,7 +152,7 @@ class PortalClient:
                 extra={
                     "step": "upsert",
                     "emr_patient_id": result.emr_patient_id,
-                    "created": result.created,
+                    "status": "created" if result.created else "updated",
                     "changed_fields": result.changed_fields,
                     "dry_run": dry_run,
                 },
