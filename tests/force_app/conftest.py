@@ -38,6 +38,4 @@ def apex_parser() -> list[str]:
 
 
 def run_parser(command: list[str], *paths: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*command, *map(str, paths)], capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([*command, *map(str, paths)], capture_output=True, text=True, timeout=120)

@@ -370,7 +370,7 @@ def test_notifier_callout_contract():
     assert re.search(r"MAX_RETRIES\s*=\s*3\b", code)
     # Log lines carry counts, ids and status codes; never a body.
     for line in re.findall(r"System\.debug\((.*?)\);", code, flags=re.S):
-        assert "getBody" not in line and "body" not in line.lower().replace("body is", "")
+        assert "getBody" not in line and "body" not in line.lower()
 
 
 def test_named_credential_points_at_the_service():
@@ -378,7 +378,9 @@ def test_named_credential_points_at_the_service():
     params = {_text(p, "parameterName"): p for p in root.iter(NS + "namedCredentialParameters")}
     assert _text(params["Url"], "parameterValue").startswith("https://")
     assert _text(params["ExternalCredential"], "externalCredential") == "EmrSyncWebhook"
-    assert (FORCE_APP / "externalCredentials" / "EmrSyncWebhook.externalCredential-meta.xml").exists()
+    assert (
+        FORCE_APP / "externalCredentials" / "EmrSyncWebhook.externalCredential-meta.xml"
+    ).exists()
 
 
 def test_trigger_filter_ignores_exactly_the_sync_fields():
@@ -393,10 +395,15 @@ def test_trigger_filter_ignores_exactly_the_sync_fields():
 
 def test_triggers_cover_patient_and_children():
     patient = _without_comments((TRIGGERS / "EmrSyncTrigger.trigger").read_text())
-    assert re.search(r"trigger\s+EmrSyncTrigger\s+on\s+Patient__c\s*\(\s*after insert\s*,\s*after update\s*\)", patient)
+    assert re.search(
+        r"trigger\s+EmrSyncTrigger\s+on\s+Patient__c\s*\(\s*after insert\s*,\s*after update\s*\)",
+        patient,
+    )
     children = {}
     for path in TRIGGERS.glob("*.trigger"):
-        match = re.search(r"trigger\s+\w+\s+on\s+(\w+)\s*\(([^)]*)\)", _without_comments(path.read_text()))
+        match = re.search(
+            r"trigger\s+\w+\s+on\s+(\w+)\s*\(([^)]*)\)", _without_comments(path.read_text())
+        )
         children[match.group(1)] = {e.strip().lower() for e in match.group(2).split(",")}
     for child in CHILD_RELATIONSHIPS:
         assert {"after insert", "after update", "after delete"} <= children[child], child
@@ -471,3 +478,23 @@ def test_readme_covers_setup():
         "Outbound Message",
     ):
         assert needle in readme, needle
+
+
+def test_default_field_map_agrees_with_the_objects():
+    """syncapp.field_map.DEFAULT_MAP: objects, relationships, fields and picklist values exist."""
+    field_map = pytest.importorskip("syncapp.field_map")
+    default = field_map.DEFAULT_MAP
+
+    def check(sobject: str, fields: dict) -> None:
+        for spec in fields.values():
+            name = spec if isinstance(spec, str) else spec["field"]
+            path = OBJECTS / sobject / "fields" / f"{name}.field-meta.xml"
+            assert path.exists(), f"field map uses missing {sobject}.{name}"
+            if isinstance(spec, dict) and spec.get("type") == "picklist":
+                assert set(spec["values"]) == set(_picklist(sobject, name)), f"{sobject}.{name}"
+
+    check(default["patient"]["sobject"], default["patient"]["fields"])
+    for child in default["children"].values():
+        sobject = child["sobject"]
+        assert child["relationship"] == CHILD_RELATIONSHIPS[sobject] + "__r"
+        check(sobject, child["fields"])
