@@ -101,6 +101,8 @@ def dual_protocol_handler(context: ssl.SSLContext | None) -> type[WSGIRequestHan
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             # Query strings carry SOQL, and SOQL can carry patient values: log the path only.
+            # The environ is built already; nothing reads self.path after this point.
+            self.path = self.path.split("?", 1)[0]
             self.requestline = self.requestline.split("?", 1)[0]
             super().log_request(code, size)
 
