@@ -132,3 +132,30 @@ def test_our_apex_resource_error_body_is_kept_bounded():
     client, _, _ = _client(_response(400, body))
     with pytest.raises(SalesforceRejected, match="APEX_ERROR: status must be"):
         client.post_callback(RECORD, "Done")
+
+
+def test_long_child_lists_follow_next_records_url():
+    first = {
+        "totalSize": 1,
+        "done": True,
+        "records": [
+            {
+                "Id": RECORD,
+                "Case_Notes__r": {
+                    "totalSize": 2,
+                    "done": False,
+                    "nextRecordsUrl": "/services/data/v62.0/query/01gXX-1",
+                    "records": [{"Id": "a03000000000001AAA", "Body__c": "one"}],
+                },
+            }
+        ],
+    }
+    rest = {
+        "totalSize": 2,
+        "done": True,
+        "records": [{"Id": "a03000000000002AAA", "Body__c": "two"}],
+    }
+    client, http, _ = _client(_response(200, first), _response(200, rest))
+    notes = client.load_bundle(RECORD)["notes"]
+    assert [n["text"] for n in notes] == ["one", "two"]
+    assert http.bearers == ["old", "old"]
