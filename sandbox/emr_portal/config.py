@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 ENV_PREFIX = "EMR_SANDBOX_"
@@ -29,7 +29,6 @@ class PortalConfig:
     session_seconds: float = 3600.0
     whats_new_rate: float = 0.0
     seed: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.db:
@@ -44,7 +43,7 @@ class PortalConfig:
         known = {f.name: f for f in fields(cls)}
         kwargs: dict[str, Any] = {}
         for name, value in values.items():
-            if value is None or name not in known or name == "extra":
+            if value is None or name not in known:
                 continue
             kwargs[name] = _coerce(known[name].type, value)
         return cls(**kwargs)
