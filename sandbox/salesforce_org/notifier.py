@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import random
+import re
 import threading
 import time
 import uuid
@@ -72,6 +73,9 @@ class Notifier:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._paused = threading.Event()
+        # Held while a batch is claimed, sent and recorded, so that a reset never
+        # interleaves with a send (no stray delivery lands in the next test's log).
+        self._send_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._http = requests.Session()
         self._http.trust_env = False  # never route a sandbox webhook through a proxy
@@ -96,8 +100,10 @@ class Notifier:
     def pending_count(self) -> int:
         return self.store.execute("SELECT COUNT(*) FROM notifications WHERE state = 'pending'")[0][0]
 
-    def clear(self) -> None:
-        self.store.wipe("notifications", "deliveries")
+    def clear(self, *also: str) -> None:
+        """Forget the queue and the delivery log (and ``also`` tables), between sends."""
+        with self._send_lock:
+            self.store.wipe("notifications", "deliveries", *also)
 
     # --- control ---------------------------------------------------------------
 
@@ -146,10 +152,11 @@ class Notifier:
     def deliver_due(self) -> float | None:
         """Send every due batch; return seconds until the next one is due (None: idle)."""
         while not self._stop.is_set() and not self.paused:
-            batch = self._claim_batch()
-            if not batch:
-                break
-            self._send(batch)
+            with self._send_lock:
+                batch = self._claim_batch()
+                if not batch:
+                    break
+                self._send(batch)
         rows = self.store.execute("SELECT MIN(next_at) FROM notifications WHERE state = 'pending'")
         nxt = rows[0][0]
         return None if nxt is None else max(0.0, nxt - time.time())
@@ -323,12 +330,16 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
+# Characters XML 1.0 cannot carry at all, even escaped; Salesforce drops them too.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _soap_value(spec: schema.Field, value: Any) -> str:
     if spec.type == "boolean":
         return "true" if value else "false"
     if spec.type == "datetime":
         return values.soap_datetime(str(value))
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def sobject_fields(obj: schema.SObject, record: dict[str, Any]) -> str:

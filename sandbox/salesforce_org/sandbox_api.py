@@ -109,7 +109,7 @@ def reset() -> Response:
     id is never reused.
     """
     the_org = org()
-    the_org.store.wipe("records", "notifications", "deliveries", "callbacks")
+    the_org.notifier.clear("records", "callbacks")
     the_org.runtime.reset()
     the_org.go_down(0)
     the_org.notifier.resume()
