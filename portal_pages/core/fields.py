@@ -128,3 +128,73 @@ class CustomDropdown:
         self.b.click(lambda: self.b.find(option, self.root(), f"{self.name} option"), self.name)
         self.b.wait_for(lambda d: self.value() == value, f"{self.name} to take the choice")
         return True
+
+
+# One round trip for a whole form: read-before-write on every field, then read back.
+# Dropdowns are driven by clicking their toggle and option, which runs the widget's
+# own handlers exactly as a user's click would. Returns {name: [status, after]}.
+_FILL_FORM_JS = """
+var form = arguments[0], spec = arguments[1], sel = arguments[2], out = {};
+function q(root, template, value) { return root.querySelector(template.split('%s').join(CSS.escape(value))); }
+spec.forEach(function (item) {
+  var name = item[0], kind = item[1], want = item[2], el;
+  if (kind === 'dropdown') {
+    var root = q(form, sel.dropdown, name);
+    if (!root) { out[name] = ['missing', null]; return; }
+    if ((root.getAttribute(sel.value_attribute) || '') === want) { out[name] = ['same', want]; return; }
+    var toggle = root.querySelector(sel.toggle);
+    if (!toggle) { out[name] = ['missing', null]; return; }
+    toggle.click();
+    var option = q(root, sel.option, want);
+    if (!option) { toggle.click(); out[name] = ['no-option', null]; return; }
+    option.click();
+    out[name] = ['changed', root.getAttribute(sel.value_attribute) || ''];
+    return;
+  }
+  el = q(form, sel.control, name);
+  if (!el) { out[name] = ['missing', null]; return; }
+  if (kind === 'checkbox') {
+    if (el.checked === want) { out[name] = ['same', el.checked]; return; }
+    el.click();
+    out[name] = ['changed', el.checked];
+    return;
+  }
+  if (el.value === want) { out[name] = ['same', el.value]; return; }
+  var proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, want);
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  out[name] = ['changed', el.value];
+});
+return out;
+"""
+
+
+def fill_form(
+    b: Browser,
+    form: Lookup,
+    fields: list[tuple[str, str, str | bool]],
+    selectors: dict[str, str],
+) -> list[str]:
+    """Bring many fields of one form to their values in a single round trip.
+
+    ``fields`` holds ``(name, kind, value)`` with kind ``text`` (also textareas
+    and masked dates: the mask re-formats on the ``input`` event, and the value
+    is read back after it), ``checkbox`` or ``dropdown``. ``selectors`` are the
+    adapter's CSS templates (``%s`` = name or value): ``control``, ``dropdown``,
+    ``toggle``, ``option`` and ``value_attribute``. Returns the names changed;
+    ``PageChanged`` if a field or option is missing or did not keep its value.
+    """
+    result = b.retry_stale(
+        lambda: b.js(_FILL_FORM_JS, form(), [list(f) for f in fields], selectors)
+    )
+    changed = []
+    for name, _kind, want in fields:
+        status, after = result.get(name, ["missing", None])
+        if status in ("missing", "no-option"):
+            raise PageChanged(f"form control missing: {name}", page=b.page, fields=[name])
+        if after != want:
+            raise _mismatch(name, b.page)
+        if status == "changed":
+            changed.append(name)
+    return changed

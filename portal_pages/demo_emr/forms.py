@@ -15,13 +15,7 @@ from datetime import date
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
-from portal_pages.core.fields import (
-    CustomDropdown,
-    read_form,
-    set_checkbox,
-    set_masked_date,
-    set_text,
-)
+from portal_pages.core.fields import fill_form, read_form
 from portal_pages.demo_emr.base import DemoPage, SaveLocked
 from portal_pages.diff import Value, Values, field_changes
 from syncapp.errors import PageChanged, PortalRejected
@@ -52,23 +46,16 @@ class RecordForm:
     """One ``form.record-form``; ``kinds`` maps field name to date|dropdown|checkbox (else text)."""
 
     _save = (By.CSS_SELECTOR, "button.save")
-    _toggle = (By.CSS_SELECTOR, ".dropdown-toggle")
-    _options = (By.CSS_SELECTOR, ".dropdown-option")
+    _SELECTORS = {
+        "control": '[name="%s"]:not([type=hidden])',
+        "dropdown": 'div.dropdown[data-name="%s"]',
+        "toggle": ".dropdown-toggle",
+        "option": '.dropdown-option[data-value="%s"]',
+        "value_attribute": "data-value",
+    }
 
     def __init__(self, page: DemoPage, root: Lookup, kinds: Mapping[str, str], what: str) -> None:
         self.page, self.b, self.root, self.kinds, self.what = page, page.b, root, kinds, what
-
-    @staticmethod
-    def _control(name: str) -> tuple[str, str]:
-        return (By.CSS_SELECTOR, f'[name="{name}"]:not([type=hidden])')
-
-    @staticmethod
-    def _dropdown(name: str) -> tuple[str, str]:
-        return (By.CSS_SELECTOR, f'div.dropdown[data-name="{name}"]')
-
-    @staticmethod
-    def _option(value: str) -> tuple[str, str]:
-        return (By.CSS_SELECTOR, f'.dropdown-option[data-value="{value}"]')
 
     def read(self, names: tuple[str, ...]) -> Values:
         raw = read_form(self.b, self.root)
@@ -87,35 +74,19 @@ class RecordForm:
                 out[name] = str(value or "").strip()
         return out
 
-    def _lookup(self, name: str) -> Lookup:
-        return lambda: self.b.find(self._control(name), self.root(), f"{self.what} field {name}")
-
     def fill(self, values: Mapping[str, Value]) -> list[str]:
-        """Bring each named field to its value; return the names actually changed."""
-        changed = []
+        """Bring each named field to its value (one round trip); return the names changed."""
+        self.b.guard()
+        spec: list[tuple[str, str, str | bool]] = []
         for name, value in values.items():
-            self.b.guard()
-            kind = self.kinds.get(name)
+            kind = self.kinds.get(name, "text")
             if kind == "checkbox":
-                did = set_checkbox(self.b, self._lookup(name), bool(value), name)
+                spec.append((name, kind, bool(value)))
             elif kind == "date":
-                did = set_masked_date(self.b, self._lookup(name), to_portal_date(str(value)), name)
-            elif kind == "dropdown":
-                dropdown = CustomDropdown(
-                    self.b,
-                    lambda n=name: self.b.find(self._dropdown(n), self.root(), f"{self.what} {n}"),
-                    toggle=self._toggle,
-                    options=self._options,
-                    option=self._option,
-                    value_attribute="data-value",
-                    name=name,
-                )
-                did = dropdown.select(str(value))
+                spec.append((name, "text", to_portal_date(str(value))))
             else:
-                did = set_text(self.b, self._lookup(name), str(value), name)
-            if did:
-                changed.append(name)
-        return changed
+                spec.append((name, kind, str(value)))
+        return fill_form(self.b, self.root, spec, self._SELECTORS)
 
     def save(self, values: Mapping[str, Value], *, leaves_page: bool = False) -> list[str]:
         """Fill and submit; a 423 is unlocked and resubmitted. Returns the changed names.
