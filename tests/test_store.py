@@ -1,0 +1,82 @@
+"""The shared store behaves the same on Redis and on SQLite: markers expire, locks exclude."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+import pytest
+
+from syncapp.errors import SessionCapReached
+from syncapp.kv import LockNotAcquired, RedisStore, SQLiteStore
+from syncapp.sfid import is_salesforce_id, to_18
+from tasks.slots import SessionSlots
+from tests.support.services import require_redis
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        return SQLiteStore(tmp_path / "store.sqlite")
+    require_redis()
+    return RedisStore(os.environ["REDIS_URL"], namespace=f"t{uuid.uuid4().hex[:6]}")
+
+
+def test_set_nx_only_once_until_expiry(store):
+    assert store.set_nx("k", "a", ttl=0.3)
+    assert not store.set_nx("k", "b", ttl=0.3)
+    assert store.get("k") == b"a"
+    deadline = time.monotonic() + 5
+    while store.get("k") is not None and time.monotonic() < deadline:
+        time.sleep(0.05)  # poll until the TTL has passed
+    assert store.set_nx("k", "c", ttl=5)
+
+
+def test_lock_excludes_a_second_holder_and_frees_on_exit(store):
+    entered = threading.Event()
+    leave = threading.Event()
+
+    def hold():
+        with store.lock("L", timeout=10, wait=1):
+            entered.set()
+            leave.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    assert entered.wait(5)
+    with pytest.raises(LockNotAcquired):
+        with store.lock("L", timeout=10, wait=0.2):
+            pass
+    leave.set()
+    t.join()
+    with store.lock("L", timeout=10, wait=1):
+        pass
+
+
+def test_session_slots_cap_concurrent_holders(store):
+    a, b, c = (SessionSlots(store, cap=2, ttl=30) for _ in range(3))
+    assert a.ensure() and b.ensure()
+    with pytest.raises(SessionCapReached):
+        c.ensure()
+    a.release()
+    assert c.ensure()
+    assert b.ensure()  # renewing its own slot keeps it
+
+
+def test_namespaces_do_not_see_each_other():
+    require_redis()
+    one = RedisStore(os.environ["REDIS_URL"], namespace="ns-one")
+    two = RedisStore(os.environ["REDIS_URL"], namespace="ns-two")
+    one.set("token", "x", ttl=5)
+    assert two.get("token") is None
+
+
+def test_salesforce_ids_normalise_to_18():
+    # Salesforce's documented example id and its case-safe form.
+    assert to_18("001A0000006Vm9r") == "001A0000006Vm9rIAC"
+    assert to_18("001A0000006Vm9rIAC") == "001A0000006Vm9rIAC"
+    assert is_salesforce_id("a005g00000ABCdeAAQ") and not is_salesforce_id("a005g0'--")
+    with pytest.raises(ValueError):
+        to_18("nope")
