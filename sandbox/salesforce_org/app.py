@@ -34,6 +34,7 @@ class Org:
         self.action_id = ids.make_id(schema.OUTBOUND_ACTION_PREFIX, 5_550_001)
         self._lock = threading.Lock()
         self._down_until = 0.0
+        self._api_calls = 0
         self._last_base_url = settings["instance_url"] or settings.get("instance_url_hint", "")
         self.notifier = Notifier(
             self.store,
@@ -59,6 +60,11 @@ class Org:
             self._last_base_url = url
         elif not self._last_base_url:
             self._last_base_url = url
+
+    def count_api_call(self) -> int:
+        with self._lock:
+            self._api_calls += 1
+            return self._api_calls
 
     def go_down(self, seconds: float) -> None:
         with self._lock:

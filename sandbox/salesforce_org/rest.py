@@ -40,6 +40,14 @@ _SOAP_TYPES = {
 }
 
 
+@bp.after_request
+def _limit_info(response: Response) -> Response:
+    """Salesforce reports API usage on every response; simple-salesforce parses it."""
+    used = org().count_api_call()
+    response.headers["Sforce-Limit-Info"] = f"api-usage={used}/15000"
+    return response
+
+
 @bp.before_request
 def _authenticate() -> Response | None:
     if request.endpoint == "rest.versions":
@@ -234,6 +242,27 @@ def record(version: str, name: str, record_id: str) -> Response:
         return Response(status=204)
     records.delete(obj, record_id)
     return Response(status=204)
+
+
+@bp.get("/services/data/<version>/sobjects/<name>/<field_name>/<path:value>")
+def record_by_external_id(version: str, name: str, field_name: str, value: str) -> Response:
+    """``GET .../sobjects/Patient__c/EMR_Patient_Id__c/MRN-1``: a record by external id."""
+    obj = _object(name)
+    spec = obj.field(field_name)
+    if spec is None or not (spec.external_id or spec.name == "Id"):
+        raise ApiError(
+            404,
+            "NOT_FOUND",
+            f"Provided external ID field does not exist or is not accessible: {field_name}",
+        )
+    if spec.name == "Id":
+        return jsonify(shape_record(version, obj, org().records.require(obj, value)))
+    matches = [
+        r for r in org().records.all(obj) if (r.get(spec.name) or "").lower() == value.lower()
+    ]
+    if not matches:
+        raise not_found()
+    return jsonify(shape_record(version, obj, matches[0]))
 
 
 # --- query ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox.salesforce_org import bundle_map
+from sandbox.salesforce_org import bundle_map, schema
 from sandbox.salesforce_org.app import org
 from sandbox.salesforce_org.errors import ApiError
 
@@ -52,8 +52,6 @@ def get_patient(record_id: str) -> Response:
 
 @bp.delete("/patients/<record_id>")
 def delete_patient(record_id: str) -> Response:
-    from sandbox.salesforce_org import schema
-
     org().records.delete(schema.PATIENT, record_id)
     return _ok()
 

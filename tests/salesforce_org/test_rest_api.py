@@ -227,6 +227,24 @@ def test_down_makes_salesforce_endpoints_answer_503(org: Org) -> None:
     assert requests.get(f"{org.url}/services/data/", timeout=10).status_code == 200
 
 
+def test_concurrent_writers_and_readers(org: Org) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sf = org.salesforce()
+
+    def staff(i: int) -> str:
+        bundle = sample_bundle()
+        bundle["patient"]["first_name"] = f"P{i}"
+        return org.sandbox("POST", "patients", json=bundle).json()["id"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(staff, range(24)))
+        counts = list(pool.map(lambda _i: sf.query("SELECT COUNT() FROM Patient__c")["totalSize"], range(8)))
+    assert len(set(created)) == 24 and all(0 <= c <= 24 for c in counts)
+    names = [r["Name"] for r in sf.query("SELECT Name FROM Patient__c ORDER BY Name")["records"]]
+    assert len(set(names)) == 24
+
+
 def test_record_pages_render(org: Org) -> None:
     patient_id = org.new_patient()["id"]
     listing = requests.get(f"{org.url}/lightning/o/Patient__c/list", timeout=10)
