@@ -19,8 +19,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sandbox.salesforce_org")
     parser.add_argument("--host", default=os.environ.get("SF_SANDBOX_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("SF_SANDBOX_PORT", "8002")))
-    parser.add_argument("--db", help="SQLite path (default: SF_SANDBOX_DB or .data/salesforce-org.sqlite3)")
-    parser.add_argument("--tls-cert-file", help="write the org's self-signed certificate (PEM) here")
+    parser.add_argument(
+        "--db", help="SQLite path (default: SF_SANDBOX_DB or .data/salesforce-org.sqlite3)"
+    )
+    parser.add_argument(
+        "--tls-cert-file", help="write the org's self-signed certificate (PEM) here"
+    )
     parser.add_argument("--no-tls", action="store_true", help="plain HTTP only")
     args = parser.parse_args(argv)
 
@@ -45,7 +49,10 @@ def main(argv: list[str] | None = None) -> None:
                 fh.write(cert_pem)
 
     app = create_app(overrides)
-    print(f"Salesforce sandbox org on http://{args.host}:{args.port} (db {settings['db']})", flush=True)
+    print(
+        f"Salesforce sandbox org on http://{args.host}:{args.port} (db {settings['db']})",
+        flush=True,
+    )
     run_simple(
         args.host,
         args.port,

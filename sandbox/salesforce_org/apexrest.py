@@ -55,12 +55,20 @@ def apex(action: str) -> Response:
         return denied
     the_org = org()
     raw = request.get_data(as_text=True)
-    entry: dict[str, Any] = {"path": "/services/apexrest/" + action, "method": request.method, "at": iso_now()}
+    entry: dict[str, Any] = {
+        "path": "/services/apexrest/" + action,
+        "method": request.method,
+        "at": iso_now(),
+    }
     try:
         if action.split("/")[0] != "EmrSync":
             raise _fail(404, "NOT_FOUND", "Could not find a match for URL")
         if request.method != "POST":
-            raise _fail(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed. Allowed are POST")
+            raise _fail(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"HTTP Method '{request.method}' not allowed. Allowed are POST",
+            )
         try:
             body = json.loads(raw)
         except ValueError:

@@ -98,9 +98,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         if request.path.startswith("/__sandbox__/"):
             return None
         if the_org.down_for() > 0:
-            resp = jsonify(
-                [{"message": "Service Unavailable", "errorCode": "SERVER_UNAVAILABLE"}]
-            )
+            resp = jsonify([{"message": "Service Unavailable", "errorCode": "SERVER_UNAVAILABLE"}])
             resp.status_code = 503
             resp.headers["Retry-After"] = str(int(the_org.down_for()) + 1)
             return resp

@@ -139,7 +139,9 @@ def save_bundle(records: Records, bundle: Any) -> dict[str, Any]:
                 if child_id:
                     found = records.get(obj, child_id)
                     if found is None or found["Id"] not in existing:
-                        raise BundleError(f"{key}[{index}].salesforce_id is not a {obj.name} of this patient")
+                        raise BundleError(
+                            f"{key}[{index}].salesforce_id is not a {obj.name} of this patient"
+                        )
                     records.update(obj, found["Id"], child, validate=False, notify=False)
                     kept.append(found["Id"])
                 else:
@@ -156,7 +158,9 @@ def load_bundle(records: Records, patient_id: str) -> dict[str, Any] | None:
     patient = records.get(schema.PATIENT, patient_id)
     if patient is None:
         return None
-    demographics: dict[str, Any] = {k: _from_sf(a, patient.get(a)) for k, a in PATIENT_FIELDS.items()}
+    demographics: dict[str, Any] = {
+        k: _from_sf(a, patient.get(a)) for k, a in PATIENT_FIELDS.items()
+    }
     demographics["address"] = {k: patient.get(a) for k, a in ADDRESS_FIELDS.items()}
     bundle: dict[str, Any] = {
         "salesforce_id": patient["Id"],

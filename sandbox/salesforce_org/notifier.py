@@ -98,7 +98,9 @@ class Notifier:
         self._wake.set()
 
     def pending_count(self) -> int:
-        return self.store.execute("SELECT COUNT(*) FROM notifications WHERE state = 'pending'")[0][0]
+        return self.store.execute("SELECT COUNT(*) FROM notifications WHERE state = 'pending'")[0][
+            0
+        ]
 
     def clear(self, *also: str) -> None:
         """Forget the queue and the delivery log (and ``also`` tables), between sends."""
@@ -365,4 +367,3 @@ def is_ack(content: bytes) -> bool:
                 if child.tag.rsplit("}", 1)[-1] == "Ack" and (child.text or "").strip() == "true":
                     return True
     return False
-

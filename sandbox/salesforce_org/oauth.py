@@ -177,7 +177,9 @@ def token() -> Response:
     return _token_response(_issue(the_org, client_id, "api"))
 
 
-def _code_grant(the_org: Org, client_id: str, client_secret: str | None, secret_ok: bool) -> Response:
+def _code_grant(
+    the_org: Org, client_id: str, client_secret: str | None, secret_ok: bool
+) -> Response:
     code = request.form.get("code", "")
     redirect_uri = request.form.get("redirect_uri", "")
     verifier = request.form.get("code_verifier")
@@ -221,9 +223,7 @@ def revoke() -> Response:
             return _oauth_error("unsupported_token_type", "this token type is not supported")
         the_org.store.execute("UPDATE tokens SET revoked = 1 WHERE hash = ?", (hashed,))
         if rows[0]["kind"] == "refresh":
-            the_org.store.execute(
-                "UPDATE tokens SET revoked = 1 WHERE refresh_hash = ?", (hashed,)
-            )
+            the_org.store.execute("UPDATE tokens SET revoked = 1 WHERE refresh_hash = ?", (hashed,))
     return Response("", status=200)
 
 
@@ -275,7 +275,9 @@ _ERROR_PAGE = """<!doctype html>
 
 
 def _error_page(error: str, description: str) -> Response:
-    html = render_template_string(_ERROR_PAGE, error=error, description=description.replace(" ", "%20"))
+    html = render_template_string(
+        _ERROR_PAGE, error=error, description=description.replace(" ", "%20")
+    )
     return Response(html, status=400, mimetype="text/html")
 
 

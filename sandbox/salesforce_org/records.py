@@ -63,7 +63,9 @@ class Records:
         rows = self.store.records(obj.name)
         return rows if include_deleted else [r for r in rows if not r["IsDeleted"]]
 
-    def children(self, parent_id: str, child: SObject, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+    def children(
+        self, parent_id: str, child: SObject, *, include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
         rows = self.store.records(child.name, parent_id)
         return rows if include_deleted else [r for r in rows if not r["IsDeleted"]]
 
@@ -120,7 +122,9 @@ class Records:
             if validate:
                 self._validate_rules(obj, record)
             stamp = values.now()
-            record.update(LastModifiedDate=stamp, LastModifiedById=self.user_id, SystemModstamp=stamp)
+            record.update(
+                LastModifiedDate=stamp, LastModifiedById=self.user_id, SystemModstamp=stamp
+            )
             self.store.put_record(obj.name, record, self._parent_of(obj, record))
         if notify and changed - schema.SYNC_FIELDS:
             self._notify(self._patient_of(obj, record))
@@ -273,7 +277,10 @@ class Records:
         emr_id = record.get("EMR_Patient_Id__c")
         if emr_id:
             for other in self.all(obj):
-                if other["Id"] != record["Id"] and (other.get("EMR_Patient_Id__c") or "").lower() == emr_id.lower():
+                if (
+                    other["Id"] != record["Id"]
+                    and (other.get("EMR_Patient_Id__c") or "").lower() == emr_id.lower()
+                ):
                     raise ApiError(
                         400,
                         "DUPLICATE_VALUE",

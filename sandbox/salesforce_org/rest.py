@@ -77,9 +77,13 @@ def _record_url(version: str, obj: SObject, record_id: str) -> str:
     return f"/services/data/{version}/sobjects/{obj.name}/{record_id}"
 
 
-def shape_record(version: str, obj: SObject, record: dict[str, Any], fields: list[str] | None = None) -> dict[str, Any]:
+def shape_record(
+    version: str, obj: SObject, record: dict[str, Any], fields: list[str] | None = None
+) -> dict[str, Any]:
     """A record as the REST API returns it: ``attributes`` first, then the fields."""
-    out: dict[str, Any] = {"attributes": {"type": obj.name, "url": _record_url(version, obj, record["Id"])}}
+    out: dict[str, Any] = {
+        "attributes": {"type": obj.name, "url": _record_url(version, obj, record["Id"])}
+    }
     for name in fields or obj.field_names:
         out[name] = record.get(name)
     return out
@@ -170,7 +174,13 @@ def _describe_field(spec: schema.Field) -> dict[str, Any]:
         "defaultValue": spec.default,
         "defaultedOnCreate": spec.default is not None or not spec.writable,
         "picklistValues": [
-            {"active": True, "defaultValue": v == spec.default, "label": v, "validFor": None, "value": v}
+            {
+                "active": True,
+                "defaultValue": v == spec.default,
+                "label": v,
+                "validFor": None,
+                "value": v,
+            }
             for v in spec.picklist
         ],
         "restrictedPicklist": bool(spec.picklist),
@@ -201,11 +211,15 @@ def describe(version: str, name: str) -> Response:
 # --- records ----------------------------------------------------------------------
 
 
-@bp.route("/services/data/<version>/sobjects/<name>/", methods=["GET", "POST"], strict_slashes=False)
+@bp.route(
+    "/services/data/<version>/sobjects/<name>/", methods=["GET", "POST"], strict_slashes=False
+)
 def sobject(version: str, name: str) -> Response:
     obj = _object(name)
     if request.method == "GET":
-        recent = [shape_record(version, obj, r, ["Id", "Name"]) for r in org().records.all(obj)[-10:]]
+        recent = [
+            shape_record(version, obj, r, ["Id", "Name"]) for r in org().records.all(obj)[-10:]
+        ]
         return jsonify({"objectDescribe": _object_summary(version, obj), "recentItems": recent})
     record_id = org().records.insert(obj, _json_body())
     resp = jsonify({"id": record_id, "success": True, "errors": []})
@@ -224,7 +238,11 @@ def record(version: str, name: str, record_id: str) -> Response:
     method = request.method
     if method == "POST":
         if request.args.get("_HttpMethod", "").upper() != "PATCH":
-            raise ApiError(405, "METHOD_NOT_ALLOWED", "HTTP Method 'POST' not allowed. Allowed are GET,PATCH,DELETE")
+            raise ApiError(
+                405,
+                "METHOD_NOT_ALLOWED",
+                "HTTP Method 'POST' not allowed. Allowed are GET,PATCH,DELETE",
+            )
         method = "PATCH"
     if method == "GET":
         row = records.require(obj, record_id)
@@ -234,7 +252,11 @@ def record(version: str, name: str, record_id: str) -> Response:
             for raw in request.args["fields"].split(","):
                 spec = obj.field(raw.strip())
                 if spec is None:
-                    raise ApiError(400, "INVALID_FIELD", f"No such column '{raw.strip()}' on sobject of type {obj.name}")
+                    raise ApiError(
+                        400,
+                        "INVALID_FIELD",
+                        f"No such column '{raw.strip()}' on sobject of type {obj.name}",
+                    )
                 fields.append(spec.name)
         return jsonify(shape_record(version, obj, row, fields))
     if method == "PATCH":
@@ -285,4 +307,3 @@ def query(version: str) -> Response:
 @bp.get("/services/data/<version>/queryAll/", strict_slashes=False)
 def query_all(version: str) -> Response:
     return _run_query(version, include_deleted=True)
-

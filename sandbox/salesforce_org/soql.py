@@ -84,7 +84,9 @@ class Query:
     object_token: Token
     items: list[Any] = field(default_factory=list)  # FieldRef | Query (child) | "COUNT"
     where: Any = None
-    order: list[tuple[FieldRef, bool, bool]] = field(default_factory=list)  # field, desc, nulls_first
+    order: list[tuple[FieldRef, bool, bool]] = field(
+        default_factory=list
+    )  # field, desc, nulls_first
     limit: int | None = None
     offset: int = 0
     # resolved:
@@ -164,7 +166,9 @@ class Parser:
         return self.tokens[self.i]
 
     def _unexpected(self) -> SoqlError:
-        return _error(self.text, self.tok.pos, "MALFORMED_QUERY", f"unexpected token: {self.tok.text}")
+        return _error(
+            self.text, self.tok.pos, "MALFORMED_QUERY", f"unexpected token: {self.tok.text}"
+        )
 
     def _accept(self, kind: str, text: str | None = None) -> Token | None:
         tok = self.tok
@@ -369,12 +373,19 @@ def _resolve(text: str, query: Query, parent: SObject | None = None) -> None:
             _resolve_field(text, item, query.obj)
             key = ".".join(item.path).lower() if item.relationship else item.spec.name.lower()
             if key in seen:
-                raise _error(text, item.pos, "MALFORMED_QUERY", f"duplicate field selected: {item.path[-1]}")
+                raise _error(
+                    text, item.pos, "MALFORMED_QUERY", f"duplicate field selected: {item.path[-1]}"
+                )
             seen.add(key)
         elif isinstance(item, Query):
             _resolve(text, item, query.obj)
     if "COUNT" in query.items and len(query.items) > 1:
-        raise _error(text, name_tok.pos, "MALFORMED_QUERY", "COUNT() must be the only element in the SELECT list")
+        raise _error(
+            text,
+            name_tok.pos,
+            "MALFORMED_QUERY",
+            "COUNT() must be the only element in the SELECT list",
+        )
     for compare in _walk(query.where):
         _resolve_field(text, compare.field, query.obj)
         _check_literals(text, compare)
@@ -429,7 +440,9 @@ def _literal_value(text: str, spec: schema.Field, tok: Token, *, like: bool) -> 
     if kind in ("id", "reference") and not like:
         canonical = ids.to18(tok.value)
         if canonical is None:
-            raise _error(text, tok.pos, "INVALID_QUERY_FILTER_OPERATOR", f"invalid ID field: {tok.value}")
+            raise _error(
+                text, tok.pos, "INVALID_QUERY_FILTER_OPERATOR", f"invalid ID field: {tok.value}"
+            )
         return canonical
     return tok.value
 
@@ -462,7 +475,12 @@ class Evaluator:
     def _result(self, query: Query, rows: list[dict[str, Any]]) -> dict[str, Any]:
         rows = [r for r in rows if self._matches(query.where, r)]
         for ref, desc, nulls_first in reversed(query.order):
-            rows.sort(key=lambda r, ref=ref, nf=nulls_first, d=desc: _sort_key(self._value(ref, r), nf, d), reverse=desc)
+            rows.sort(
+                key=lambda r, ref=ref, nf=nulls_first, d=desc: _sort_key(
+                    self._value(ref, r), nf, d
+                ),
+                reverse=desc,
+            )
         rows = rows[query.offset :]
         if query.limit is not None:
             rows = rows[: query.limit]
@@ -475,7 +493,10 @@ class Evaluator:
         }
 
     def _attributes(self, obj: SObject, record_id: str) -> dict[str, str]:
-        return {"type": obj.name, "url": f"/services/data/{self.version}/sobjects/{obj.name}/{record_id}"}
+        return {
+            "type": obj.name,
+            "url": f"/services/data/{self.version}/sobjects/{obj.name}/{record_id}",
+        }
 
     def _shape(self, query: Query, record: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"attributes": self._attributes(query.obj, record["Id"])}

@@ -159,7 +159,15 @@ class Store:
         return [json.loads(r["data"]) for r in rows]
 
     def wipe(self, *tables: str) -> None:
-        allowed = {"records", "counters", "notifications", "deliveries", "callbacks", "tokens", "auth_codes"}
+        allowed = {
+            "records",
+            "counters",
+            "notifications",
+            "deliveries",
+            "callbacks",
+            "tokens",
+            "auth_codes",
+        }
         with self.transaction():
             for table in tables:
                 if table not in allowed:

@@ -85,7 +85,12 @@ def sample_bundle() -> dict:
             "sex": "female",
             "phone": "555-0100",
             "email": "ada@example.org",
-            "address": {"street": "1 Main St", "city": "Springfield", "state": "IL", "postal_code": "62701"},
+            "address": {
+                "street": "1 Main St",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": "62701",
+            },
         },
         "guardians": [
             {
@@ -108,7 +113,13 @@ def sample_bundle() -> dict:
                 "effective_date": "2024-01-01",
             }
         ],
-        "notes": [{"written_at": "2026-01-02T15:04:05+00:00", "author": "Dr. Who", "text": "Intake <ok> & fine"}],
+        "notes": [
+            {
+                "written_at": "2026-01-02T15:04:05+00:00",
+                "author": "Dr. Who",
+                "text": "Intake <ok> & fine",
+            }
+        ],
     }
 
 
@@ -162,7 +173,7 @@ class Listener:
 ACK = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
-    "<soapenv:Body><notificationsResponse xmlns=\"http://soap.sforce.com/2005/09/outbound\">"
+    '<soapenv:Body><notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound">'
     "<Ack>true</Ack></notificationsResponse></soapenv:Body></soapenv:Envelope>"
 )
 
@@ -175,7 +186,9 @@ def listener() -> Iterator[Listener]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with state.lock:
-                state.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                state.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body}
+                )
                 refuse = len(state.requests) <= state.fail_first
             if refuse:
                 self.send_response(500)

@@ -62,7 +62,9 @@ def test_outbound_message_envelope_and_ack(org: Org, listener: Listener) -> None
     assert org.sandbox("GET", "notifications/pending").json()["pending"] == 0
 
 
-def test_unacknowledged_messages_are_retried_until_acked_then_stop(org: Org, listener: Listener) -> None:
+def test_unacknowledged_messages_are_retried_until_acked_then_stop(
+    org: Org, listener: Listener
+) -> None:
     listener.fail_first = 2
     _outbound(org, listener)
     first = org.new_patient()["id"]
@@ -112,7 +114,17 @@ def test_callback_and_sync_field_writes_do_not_notify(org: Org, listener: Listen
     org.sandbox("POST", "notifications/pause")
 
     sf = org.salesforce()
-    sf.apexecute("EmrSync/", method="POST", data={"recordId": patient_id, "status": "Synced", "emrPatientId": "MRN-42", "changedFields": [], "error": None})
+    sf.apexecute(
+        "EmrSync/",
+        method="POST",
+        data={
+            "recordId": patient_id,
+            "status": "Synced",
+            "emrPatientId": "MRN-42",
+            "changedFields": [],
+            "error": None,
+        },
+    )
     sf.Patient__c.update(patient_id, {"EMR_Sync_Status__c": "Failed", "EMR_Sync_Error__c": "x"})
     assert org.sandbox("GET", "notifications/pending").json()["pending"] == 0
 
@@ -136,7 +148,11 @@ def test_apex_callout_mode_sends_signed_ids_only(org: Org, listener: Listener) -
     org.sandbox(
         "POST",
         "config",
-        json={"notify": "apex-callout", "events_url": listener.url.replace("outbound-message", "events"), "signing_secret": "s3cret"},
+        json={
+            "notify": "apex-callout",
+            "events_url": listener.url.replace("outbound-message", "events"),
+            "signing_secret": "s3cret",
+        },
     )
     patient_id = org.new_patient()["id"]
     wait_until(lambda: _acked(org), what="an accepted event")
@@ -144,7 +160,9 @@ def test_apex_callout_mode_sends_signed_ids_only(org: Org, listener: Listener) -
     headers, raw = request["headers"], request["body"]
     assert request["path"] == "/salesforce/events"
     assert headers["Content-Type"] == "application/json"
-    expected = hmac.new(b"s3cret", headers["X-EmrSync-Timestamp"].encode() + b"." + raw, hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        b"s3cret", headers["X-EmrSync-Timestamp"].encode() + b"." + raw, hashlib.sha256
+    ).hexdigest()
     assert headers["X-EmrSync-Signature"] == expected
     event = json.loads(raw)
     assert event["orgId"].startswith("00D") and len(event["eventId"]) == 36

@@ -56,7 +56,9 @@ def test_authorization_code_flow_with_pkce_refresh_and_revoke(org: Org) -> None:
     oauth = _session(org, redirect_port=8765)
     code, _ = _authorize(org, oauth)
     token_url = f"{org.https_url}/services/oauth2/token"
-    token = oauth.fetch_token(token_url, code=code, client_secret=CLIENT_SECRET, include_client_id=True)
+    token = oauth.fetch_token(
+        token_url, code=code, client_secret=CLIENT_SECRET, include_client_id=True
+    )
 
     assert token["token_type"] == "Bearer"
     assert token["instance_url"] == org.https_url
@@ -64,7 +66,9 @@ def test_authorization_code_flow_with_pkce_refresh_and_revoke(org: Org) -> None:
     assert token["id"].startswith(f"{org.https_url}/id/00D")
     assert token["issued_at"].isdigit() and len(token["issued_at"]) == 13
     expected = base64.b64encode(
-        hmac.new(CLIENT_SECRET.encode(), (token["id"] + token["issued_at"]).encode(), hashlib.sha256).digest()
+        hmac.new(
+            CLIENT_SECRET.encode(), (token["id"] + token["issued_at"]).encode(), hashlib.sha256
+        ).digest()
     ).decode()
     assert token["signature"] == expected
     assert set(token["scope"]) == {"api", "refresh_token"}
@@ -105,7 +109,9 @@ def test_authorization_code_flow_with_pkce_refresh_and_revoke(org: Org) -> None:
     assert "refresh_token" not in raw and raw["access_token"]
 
     # Revoking the refresh token kills every access token issued from it.
-    revoked = requests.post(f"{org.url}/services/oauth2/revoke", data={"token": token["refresh_token"]}, timeout=10)
+    revoked = requests.post(
+        f"{org.url}/services/oauth2/revoke", data={"token": token["refresh_token"]}, timeout=10
+    )
     assert revoked.status_code == 200
     for access in (token["access_token"], refreshed["access_token"], raw["access_token"]):
         resp = requests.get(
@@ -141,13 +147,21 @@ def test_authorize_rejects_unknown_client_and_foreign_redirect(org: Org) -> None
     base = f"{org.url}/services/oauth2/authorize"
     unknown = requests.get(
         base,
-        params={"response_type": "code", "client_id": "nope", "redirect_uri": "http://127.0.0.1:8000/oauth/callback"},
+        params={
+            "response_type": "code",
+            "client_id": "nope",
+            "redirect_uri": "http://127.0.0.1:8000/oauth/callback",
+        },
         timeout=10,
     )
     assert unknown.status_code == 400 and "error=invalid_client_id" in unknown.text
     foreign = requests.get(
         base,
-        params={"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": "https://evil.example/cb"},
+        params={
+            "response_type": "code",
+            "client_id": CLIENT_ID,
+            "redirect_uri": "https://evil.example/cb",
+        },
         allow_redirects=False,
         timeout=10,
     )
@@ -159,7 +173,9 @@ def test_wrong_password_stays_on_login_page_and_deny_redirects(org: Org) -> None
     url, state = oauth.authorization_url(f"{org.https_url}/services/oauth2/authorize")
     wrong = _log_in(org, url, password="wrong")
     assert wrong.status_code == 200 and "check your username and password" in wrong.text
-    denied = requests.post(url, data={"action": "deny"}, allow_redirects=False, verify=org.cert, timeout=10)
+    denied = requests.post(
+        url, data={"action": "deny"}, allow_redirects=False, verify=org.cert, timeout=10
+    )
     assert denied.status_code == 302
     query = parse_qs(urlsplit(denied.headers["Location"]).query)
     assert query["error"] == ["access_denied"] and query["state"] == [state]
@@ -203,7 +219,9 @@ def test_expired_revoked_and_missing_tokens_answer_invalid_session(org: Org) -> 
 
     access = org.password_grant()["access_token"]
     requests.post(f"{org.url}/services/oauth2/revoke", data={"token": access}, timeout=10)
-    revoked = requests.get(url, params=params, headers={"Authorization": f"Bearer {access}"}, timeout=10)
+    revoked = requests.get(
+        url, params=params, headers={"Authorization": f"Bearer {access}"}, timeout=10
+    )
     assert revoked.status_code == 401 and revoked.json() == INVALID_SESSION
 
 

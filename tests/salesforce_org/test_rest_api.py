@@ -72,11 +72,18 @@ def test_get_update_create_delete_with_simple_salesforce(org: Org) -> None:
     assert record["attributes"]["type"] == "Patient__c" and record["LastName__c"] == "O'Neil"
     assert record["CreatedDate"].endswith("+0000") and record["IsDeleted"] is False
 
-    assert sf.Patient__c.update(patient_id, {"Phone__c": "555-0199", "BirthDate__c": "2018-01-02"}) == 204
+    assert (
+        sf.Patient__c.update(patient_id, {"Phone__c": "555-0199", "BirthDate__c": "2018-01-02"})
+        == 204
+    )
     assert sf.Patient__c.get(patient_id)["Phone__c"] == "555-0199"
 
-    created = sf.Guardian__c.create({"Patient__c": patient_id, "FirstName__c": "Al", "Relationship__c": "Father"})
-    assert created["success"] is True and created["errors"] == [] and created["id"].startswith("a01")
+    created = sf.Guardian__c.create(
+        {"Patient__c": patient_id, "FirstName__c": "Al", "Relationship__c": "Father"}
+    )
+    assert (
+        created["success"] is True and created["errors"] == [] and created["id"].startswith("a01")
+    )
     rows = sf.query(
         f"SELECT FirstName__c FROM Guardian__c WHERE Patient__c = '{patient_id}' ORDER BY FirstName__c"
     )["records"]
@@ -88,7 +95,9 @@ def test_get_update_create_delete_with_simple_salesforce(org: Org) -> None:
     assert err.value.content == [
         {"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}
     ]
-    deleted = sf.query_all(f"SELECT Id, IsDeleted FROM Guardian__c WHERE Id = '{created['id']}'", include_deleted=True)
+    deleted = sf.query_all(
+        f"SELECT Id, IsDeleted FROM Guardian__c WHERE Id = '{created['id']}'", include_deleted=True
+    )
     assert deleted["records"][0]["IsDeleted"] is True
 
 
@@ -156,7 +165,9 @@ def test_expired_session_through_simple_salesforce(org: Org) -> None:
     with pytest.raises(SalesforceExpiredSession) as err:
         sf.query("SELECT Id FROM Patient__c")
     assert err.value.status == 401
-    assert err.value.content == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    assert err.value.content == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+    ]
 
 
 def test_apex_rest_callback_updates_sync_fields_and_is_recorded(org: Org) -> None:
@@ -166,7 +177,13 @@ def test_apex_rest_callback_updates_sync_fields_and_is_recorded(org: Org) -> Non
     answer = sf.apexecute(
         "EmrSync/",
         method="POST",
-        data={"recordId": patient_id, "status": "Failed", "emrPatientId": None, "changedFields": [], "error": "patient.date_of_birth is in the future"},
+        data={
+            "recordId": patient_id,
+            "status": "Failed",
+            "emrPatientId": None,
+            "changedFields": [],
+            "error": "patient.date_of_birth is in the future",
+        },
     )
     assert answer == {"success": True, "recordId": patient_id}
     sync = org.sandbox("GET", f"patients/{patient_id}").json()["sync"]
@@ -175,7 +192,13 @@ def test_apex_rest_callback_updates_sync_fields_and_is_recorded(org: Org) -> Non
     answer = sf.apexecute(
         "EmrSync/",
         method="POST",
-        data={"recordId": patient_id[:15], "status": "Synced", "emrPatientId": "MRN-000123", "changedFields": ["phone"], "error": None},
+        data={
+            "recordId": patient_id[:15],
+            "status": "Synced",
+            "emrPatientId": "MRN-000123",
+            "changedFields": ["phone"],
+            "error": None,
+        },
     )
     assert answer["success"] is True
     bundle = org.sandbox("GET", f"patients/{patient_id}").json()
@@ -184,7 +207,11 @@ def test_apex_rest_callback_updates_sync_fields_and_is_recorded(org: Org) -> Non
     assert bundle["sync"]["last_synced"].endswith("+0000")
 
     with pytest.raises(SalesforceResourceNotFound) as err:
-        sf.apexecute("EmrSync/", method="POST", data={"recordId": "a004W0000000000AAA", "status": "Synced", "emrPatientId": "MRN-1"})
+        sf.apexecute(
+            "EmrSync/",
+            method="POST",
+            data={"recordId": "a004W0000000000AAA", "status": "Synced", "emrPatientId": "MRN-1"},
+        )
     assert err.value.content[0]["errorCode"] == "NOT_FOUND"
     with pytest.raises(SalesforceMalformedRequest):
         sf.apexecute("EmrSync/", method="POST", data={"recordId": patient_id, "status": "Done"})
@@ -205,11 +232,18 @@ def test_sandbox_bundle_round_trip_upserts_and_deletes_children(org: Org) -> Non
     assert stored["guardians"][0]["salesforce_id"] == created["guardians"][0]
     assert stored["guardians"][0]["relationship"] == "mother"
     assert stored["notes"][0]["written_at"] == "2026-01-02T15:04:05+00:00"
-    assert stored["sync"] == {"emr_patient_id": None, "status": None, "error": None, "last_synced": None}
+    assert stored["sync"] == {
+        "emr_patient_id": None,
+        "status": None,
+        "error": None,
+        "last_synced": None,
+    }
 
     stored.pop("sync")
     stored["guardians"][0]["phone"] = "555-0111"
-    stored["guardians"].append({"first_name": "Bob", "last_name": "O'Neil", "relationship": "father", "is_primary": False})
+    stored["guardians"].append(
+        {"first_name": "Bob", "last_name": "O'Neil", "relationship": "father", "is_primary": False}
+    )
     stored["insurance"] = []
     updated = org.sandbox("POST", "patients", json=stored).json()
     assert updated["id"] == created["id"]
@@ -222,7 +256,9 @@ def test_sandbox_bundle_round_trip_upserts_and_deletes_children(org: Org) -> Non
 def test_down_makes_salesforce_endpoints_answer_503(org: Org) -> None:
     org.sandbox("POST", "down", json={"seconds": 30})
     assert requests.get(f"{org.url}/services/data/", timeout=10).status_code == 503
-    assert requests.get(f"{org.url}/__sandbox__/notifications/pending", timeout=10).status_code == 200
+    assert (
+        requests.get(f"{org.url}/__sandbox__/notifications/pending", timeout=10).status_code == 200
+    )
     org.sandbox("POST", "down", json={"seconds": 0})
     assert requests.get(f"{org.url}/services/data/", timeout=10).status_code == 200
 
@@ -239,7 +275,9 @@ def test_concurrent_writers_and_readers(org: Org) -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         created = list(pool.map(staff, range(24)))
-        counts = list(pool.map(lambda _i: sf.query("SELECT COUNT() FROM Patient__c")["totalSize"], range(8)))
+        counts = list(
+            pool.map(lambda _i: sf.query("SELECT COUNT() FROM Patient__c")["totalSize"], range(8))
+        )
     assert len(set(created)) == 24 and all(0 <= c <= 24 for c in counts)
     names = [r["Name"] for r in sf.query("SELECT Name FROM Patient__c ORDER BY Name")["records"]]
     assert len(set(names)) == 24

@@ -25,14 +25,20 @@ def test_parent_fields_escapes_not_and_nulls(records: Records) -> None:
 
     rows = _run(records, r"SELECT Id FROM Patient__c WHERE FirstName__c = 'o\'hara'")["records"]
     assert [r["Id"] for r in rows] == [a]
-    rows = _run(records, "SELECT LastName__c FROM Patient__c WHERE NOT (FirstName__c = null)")["records"]
+    rows = _run(records, "SELECT LastName__c FROM Patient__c WHERE NOT (FirstName__c = null)")[
+        "records"
+    ]
     assert [r["LastName__c"] for r in rows] == ["A"]
-    rows = _run(records, "SELECT LastName__c FROM Patient__c ORDER BY FirstName__c NULLS LAST")["records"]
+    rows = _run(records, "SELECT LastName__c FROM Patient__c ORDER BY FirstName__c NULLS LAST")[
+        "records"
+    ]
     assert [r["LastName__c"] for r in rows] == ["A", "B"]
     rows = _run(records, "SELECT LastName__c FROM Patient__c ORDER BY FirstName__c")["records"]
     assert [r["LastName__c"] for r in rows] == ["B", "A"]  # ASC puts nulls first by default
 
-    guardian = _run(records, "SELECT FirstName__c, Patient__r.LastName__c, Patient__r.Name FROM Guardian__c")
+    guardian = _run(
+        records, "SELECT FirstName__c, Patient__r.LastName__c, Patient__r.Name FROM Guardian__c"
+    )
     record = guardian["records"][0]
     assert record["Patient__r"]["attributes"]["type"] == "Patient__c"
     assert record["Patient__r"]["LastName__c"] == "A" and record["Patient__r"]["Name"] == "P-0001"
@@ -44,7 +50,10 @@ def test_parent_fields_escapes_not_and_nulls(records: Records) -> None:
     [
         ("SELECT FROM Patient__c", "MALFORMED_QUERY"),
         ("SELECT Id FROM Patient__c WHERE Id = 'xyz'", "INVALID_QUERY_FILTER_OPERATOR"),
-        ("SELECT Id FROM Patient__c WHERE BirthDate__c = '2020-01-01'", "INVALID_QUERY_FILTER_OPERATOR"),
+        (
+            "SELECT Id FROM Patient__c WHERE BirthDate__c = '2020-01-01'",
+            "INVALID_QUERY_FILTER_OPERATOR",
+        ),
         ("SELECT Id, (SELECT Id FROM Nope__r) FROM Patient__c", "INVALID_TYPE"),
         ("SELECT Nope__r.Name FROM Guardian__c", "INVALID_FIELD"),
         ("SELECT Id FROM Patient__c; DROP TABLE x", "MALFORMED_QUERY"),
