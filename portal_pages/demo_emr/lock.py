@@ -8,6 +8,8 @@ not go away is ``LockScreenStuck``, which is worth a later retry.
 
 from __future__ import annotations
 
+import logging
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -15,6 +17,7 @@ from portal_pages.core.browser import Browser
 from portal_pages.core.fields import set_text
 from syncapp.errors import LockScreenStuck, PortalRejected
 
+log = logging.getLogger(__name__)
 UNLOCK_ATTEMPTS = 3
 
 
@@ -40,8 +43,10 @@ class LockScreen:
 
     def clear_if_shown(self) -> None:
         """Unlock if the overlay is open; ``LockScreenStuck`` if it stays."""
-        for _ in range(UNLOCK_ATTEMPTS):
+        for attempt in range(UNLOCK_ATTEMPTS):
             if not self.is_shown():
+                if attempt:
+                    log.info("lock screen cleared", extra={"step": "unlock", "attempt": attempt})
                 return
             password = lambda: self.b.find(self._password, what="lock password")  # noqa: E731
             set_text(self.b, password, self._secret, "lock_password")
