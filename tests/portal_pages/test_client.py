@@ -1,0 +1,134 @@
+"""The reused session: recycling after N jobs, after failures, after the browser died; the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from portal_pages import PortalClient
+from portal_pages.adapters import UnknownPortal
+from tests.portal_pages.conftest import SAMPLE, chart_of, expected_chart, full_bundle, make_settings
+from tests.support.servers import ROOT, wait_until
+
+
+@pytest.fixture
+def own_client(portal, tmp_path):
+    """A client of its own (not the shared one) that recycles after two jobs."""
+    client = PortalClient.from_settings(
+        make_settings(portal, tmp_path / "artifacts", emr_session_max_jobs=2)
+    )
+    yield client
+    client.close()
+
+
+def test_from_settings_is_cheap_and_unknown_portal_is_a_clear_error(portal, tmp_path):
+    client = PortalClient.from_settings(make_settings(portal, tmp_path))
+    assert client.driver is None  # no browser until the first job
+    with pytest.raises(UnknownPortal, match="demo_emr"):
+        PortalClient.from_settings(make_settings(portal, tmp_path, emr_portal="acme_emr"))
+
+
+def test_browser_is_reused_then_recycled_after_max_jobs(own_client, portal):
+    bundle = full_bundle()
+    timings = []
+    for _ in range(3):
+        started = time.monotonic()
+        own_client.upsert(bundle)
+        timings.append(time.monotonic() - started)
+    # Job 1 started the browser; job 2 reused it and hit the cap; job 3 needed a new one.
+    assert own_client.browsers_started == 2
+    assert portal.stats()["logins"] == 2
+    print(
+        f"\ncold create {timings[0]:.2f}s, warm no-op {timings[1]:.2f}s, cold no-op {timings[2]:.2f}s"
+    )
+
+
+def test_cold_versus_warm_full_create(own_client, portal):
+    bundle = full_bundle()
+    started = time.monotonic()
+    own_client.upsert(bundle)
+    cold = time.monotonic() - started
+    portal.reset()
+    started = time.monotonic()
+    own_client.upsert(bundle)
+    warm = time.monotonic() - started
+    print(f"\ncold full create {cold:.2f}s, warm full create {warm:.2f}s")
+    assert own_client.browsers_started == 1
+
+
+def test_a_dead_browser_is_replaced_before_the_next_job(own_client, portal):
+    bundle = full_bundle()
+    own_client.upsert(bundle)
+    own_client.driver.quit()  # the browser died between jobs (OOM killer, crash)
+    result = own_client.upsert(bundle)
+    assert own_client.browsers_started == 2
+    assert chart_of(portal, result.emr_patient_id) == expected_chart(bundle, result.emr_patient_id)
+
+
+def test_session_expired_between_jobs_logs_in_again(client, portal):
+    bundle = full_bundle()
+    client.upsert(bundle)
+    # Sessions now last 2 s: long enough for a no-op job after a fresh login, and
+    # expiry is judged on each request, so the knob stays while the job runs.
+    portal.faults(session_seconds=2)
+
+    def expired() -> bool:
+        client.driver.get(portal.url + "/patients")
+        return "/login" in client.driver.current_url
+
+    wait_until(expired, timeout=10, interval=0.2, what="the session to expire")
+    logins = portal.stats()["logins"]
+    result = client.upsert(bundle)
+    assert result.changed_fields == []
+    assert portal.stats()["logins"] == logins + 1
+
+
+def _cli(command: str, portal, *extra: str) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "EMR_USERNAME": "frontdesk",
+        "EMR_PASSWORD": "demo-password",
+        "SYNC_DATA_DIR": str(ROOT / ".data"),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "portal_pages",
+            command,
+            "--bundle",
+            str(SAMPLE),
+            "--url",
+            portal.url,
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_diff_then_upsert(portal):
+    diff = _cli("diff", portal)
+    assert diff.returncode == 0, diff.stderr[-2000:]
+    assert json.loads(diff.stdout) == {
+        "emr_patient_id": None,
+        "created": True,
+        "changed_fields": json.loads(diff.stdout)["changed_fields"],
+    }
+    assert portal.writes() == []
+    up = _cli("upsert", portal)
+    out = json.loads(up.stdout)
+    assert up.returncode == 0 and out["created"] is True
+    again = _cli("diff", portal, "--emr-id", out["emr_patient_id"])
+    assert json.loads(again.stdout)["changed_fields"] == []
+    missing = _cli("upsert", portal, "--emr-id", "MRN-999999")
+    assert missing.returncode == 1
+    assert json.loads(missing.stdout)["error"] == "portal_rejected"
