@@ -15,8 +15,18 @@ from typing import Any
 from syncapp.sfid import to_18
 
 FIRST = ["Zoë", "Liam", "Amélie", "Noah", "Siobhán", "Mateo", "Aaliyah", "José", "Nguyễn", "Chloé"]
-LAST = ["O'Brien", "García-López", "Müller", "D'Angelo", "Smith-Jones", "Nakamura", "Okafor",
-        "St. Clair", "Petrov", "Ní Bhriain"]
+LAST = [
+    "O'Brien",
+    "García-López",
+    "Müller",
+    "D'Angelo",
+    "Smith-Jones",
+    "Nakamura",
+    "Okafor",
+    "St. Clair",
+    "Petrov",
+    "Ní Bhriain",
+]
 
 
 def letters(n: int) -> str:
@@ -58,31 +68,62 @@ def make_bundle(n: int, *, notes: int = 2, with_ids: bool = False) -> dict[str, 
             "sex": ["female", "male", "other", "unknown"][n % 4],
             "phone": f"(555) 201-{3300 + n % 6000:04d}",
             "email": f"family{n}@example.org",
-            "address": {"street": f"{100 + n} Elm St", "city": "Springfield", "state": "IL",
-                        "postal_code": "62701"},
+            "address": {
+                "street": f"{100 + n} Elm St",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": "62701",
+            },
         },
         "guardians": [
-            {"salesforce_id": sid("a01", 1), "first_name": "Maria", "last_name": last,
-             "relationship": "mother", "phone": f"(555) 301-{4400 + n % 5000:04d}",
-             "email": f"maria{n}@example.org", "is_primary": True},
-            {"salesforce_id": sid("a01", 2), "first_name": "Jean-Luc", "last_name": last,
-             "relationship": "father", "phone": f"(555) 302-{5500 + n % 4000:04d}",
-             "email": None, "is_primary": False},
+            {
+                "salesforce_id": sid("a01", 1),
+                "first_name": "Maria",
+                "last_name": last,
+                "relationship": "mother",
+                "phone": f"(555) 301-{4400 + n % 5000:04d}",
+                "email": f"maria{n}@example.org",
+                "is_primary": True,
+            },
+            {
+                "salesforce_id": sid("a01", 2),
+                "first_name": "Jean-Luc",
+                "last_name": last,
+                "relationship": "father",
+                "phone": f"(555) 302-{5500 + n % 4000:04d}",
+                "email": None,
+                "is_primary": False,
+            },
         ],
         "insurance": [
-            {"salesforce_id": sid("a02", 3), "rank": "primary", "payer": "Aetna",
-             "member_id": f"AET{n:07d}", "group_number": f"GRP{n:04d}",
-             "subscriber_name": f"Maria {last}", "subscriber_relationship": "parent",
-             "effective_date": "2024-01-01"},
-            {"salesforce_id": sid("a02", 4), "rank": "secondary", "payer": "Medicaid",
-             "member_id": f"MCD{n:08d}", "group_number": None,
-             "subscriber_name": f"{first} {last}", "subscriber_relationship": "self",
-             "effective_date": "2024-06-15"},
+            {
+                "salesforce_id": sid("a02", 3),
+                "rank": "primary",
+                "payer": "Aetna",
+                "member_id": f"AET{n:07d}",
+                "group_number": f"GRP{n:04d}",
+                "subscriber_name": f"Maria {last}",
+                "subscriber_relationship": "parent",
+                "effective_date": "2024-01-01",
+            },
+            {
+                "salesforce_id": sid("a02", 4),
+                "rank": "secondary",
+                "payer": "Medicaid",
+                "member_id": f"MCD{n:08d}",
+                "group_number": None,
+                "subscriber_name": f"{first} {last}",
+                "subscriber_relationship": "self",
+                "effective_date": "2024-06-15",
+            },
         ],
         "notes": [
-            {"salesforce_id": sid("a03", 5 + i), "written_at": f"2026-10-{10 + i:02d}T15:30:00Z",
-             "author": "Dr. Rivera",
-             "text": f"Intake note {i + 1}: history reviewed, plan discussed."}
+            {
+                "salesforce_id": sid("a03", 5 + i),
+                "written_at": f"2026-10-{10 + i:02d}T15:30:00Z",
+                "author": "Dr. Rivera",
+                "text": f"Intake note {i + 1}: history reviewed, plan discussed.",
+            }
             for i in range(notes)
         ],
     }
@@ -98,10 +139,14 @@ def normalise(bundle: dict[str, Any]) -> dict[str, Any]:
     patient["address"] = clean(patient.get("address") or {})
     return {
         "patient": clean(patient),
-        "guardians": sorted((clean(g) for g in bundle.get("guardians", [])),
-                            key=lambda g: (g["first_name"], g["last_name"])),
-        "insurance": sorted((clean(c) for c in bundle.get("insurance", [])),
-                            key=lambda c: c["rank"]),
-        "notes": sorted((n["written_at"][:10], n["author"], n["text"])
-                        for n in bundle.get("notes", [])),
+        "guardians": sorted(
+            (clean(g) for g in bundle.get("guardians", [])),
+            key=lambda g: (g["first_name"], g["last_name"]),
+        ),
+        "insurance": sorted(
+            (clean(c) for c in bundle.get("insurance", [])), key=lambda c: c["rank"]
+        ),
+        "notes": sorted(
+            (n["written_at"][:10], n["author"], n["text"]) for n in bundle.get("notes", [])
+        ),
     }

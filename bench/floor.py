@@ -61,7 +61,9 @@ def demographics_body(bundle: dict[str, Any]) -> dict[str, Any]:
 
 
 def guardian_body(g: dict[str, Any]) -> dict[str, Any]:
-    body = _filled({k: g.get(k) for k in ("first_name", "last_name", "relationship", "phone", "email")})
+    body = _filled(
+        {k: g.get(k) for k in ("first_name", "last_name", "relationship", "phone", "email")}
+    )
     if g.get("is_primary"):
         body["is_primary"] = True
     return body
@@ -69,8 +71,16 @@ def guardian_body(g: dict[str, Any]) -> dict[str, Any]:
 
 def coverage_body(c: dict[str, Any]) -> dict[str, Any]:
     body = _filled(
-        {k: c.get(k) for k in ("payer", "member_id", "group_number", "subscriber_name",
-                               "subscriber_relationship")}
+        {
+            k: c.get(k)
+            for k in (
+                "payer",
+                "member_id",
+                "group_number",
+                "subscriber_name",
+                "subscriber_relationship",
+            )
+        }
     )
     if c.get("effective_date"):
         body["effective_date"] = us_date(c["effective_date"])
@@ -79,8 +89,12 @@ def coverage_body(c: dict[str, Any]) -> dict[str, Any]:
 
 def note_body(n: dict[str, Any]) -> dict[str, Any]:
     return _filled(
-        {"date": us_date(n["written_at"]), "author": n["author"], "text": n["text"],
-         "reference": n.get("salesforce_id")}
+        {
+            "date": us_date(n["written_at"]),
+            "author": n["author"],
+            "text": n["text"],
+            "reference": n.get("salesforce_id"),
+        }
     )
 
 
@@ -114,8 +128,12 @@ class PortalHttp:
         landing = self._call(
             "POST",
             "/login",
-            data={"username": self.username, "password": self.password,
-                  "csrf_token": token.group(1), "next": ""},
+            data={
+                "username": self.username,
+                "password": self.password,
+                "csrf_token": token.group(1),
+                "next": "",
+            },
         )
         meta = _META_CSRF.search(landing.text)
         if meta is None or "/login" in landing.url:
@@ -130,8 +148,11 @@ class PortalHttp:
             "GET",
             "/api/patients/search?"
             + requests.compat.urlencode(
-                {"last": p["last_name"], "first": p["first_name"],
-                 "dob": us_date(p["date_of_birth"])}
+                {
+                    "last": p["last_name"],
+                    "first": p["first_name"],
+                    "dob": us_date(p["date_of_birth"]),
+                }
             ),
         )["results"]
         if hits:
@@ -188,7 +209,9 @@ def check_chart(emr_url: str, mrn: str, bundle: dict[str, Any]) -> None:
         raise RuntimeError(f"the floor's chart {mrn} differs from its bundle")
 
 
-def measure(emr_url: str, *, reps: int, first_n: int, username: str, password: str) -> dict[str, Any]:
+def measure(
+    emr_url: str, *, reps: int, first_n: int, username: str, password: str
+) -> dict[str, Any]:
     """``reps`` fresh sessions, each logging in and creating one full intake; medians."""
     runs = []
     for i in range(reps):
