@@ -18,6 +18,7 @@ that was not stored.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -50,11 +51,11 @@ def accept(
     items: Iterable[tuple[str | None, str]],
     *,
     store: KeyValueStore,
-    enqueue: Callable[[str], str],
+    enqueue: Callable[[str, str], object],
 ) -> list[Outcome]:
     """Turn ``(delivery id, record id)`` pairs into jobs; raise ``EnqueueFailed`` on any failure.
 
-    ``enqueue(record_id)`` publishes a job (publisher-confirmed) and returns its id.
+    ``enqueue(record_id, job_id)`` publishes a job (publisher-confirmed) under that id.
     """
     outcomes: list[Outcome] = []
     undo: list[str] = []
@@ -65,12 +66,15 @@ def accept(
                 continue
             if delivery_id is not None:
                 undo.append(seen_key(delivery_id))
-            if not store.set_nx(queued_key(record_id), "queued", QUEUED_TTL):
+            # The job id is chosen before publishing: the worker may start the job and
+            # clear the marker before ``enqueue`` even returns, so the marker must never
+            # be written after the publish (it would outlive its job and swallow changes).
+            job_id = str(uuid.uuid4())
+            if not store.set_nx(queued_key(record_id), job_id, QUEUED_TTL):
                 outcomes.append(Outcome(record_id, coalesced=True))
                 continue
             undo.append(queued_key(record_id))
-            job_id = enqueue(record_id)
-            store.set(queued_key(record_id), job_id, QUEUED_TTL)
+            enqueue(record_id, job_id)
             outcomes.append(Outcome(record_id, job_id=job_id))
     except Exception as exc:
         for key in undo:

@@ -23,12 +23,15 @@ def _declared() -> bool:
     return True
 
 
-def enqueue_sync(record_id: str) -> str:
+def enqueue_sync(record_id: str, job_id: str | None = None) -> str:
     """Publish a sync job (publisher-confirmed on RabbitMQ); return the sync task id."""
     from tasks.report import report_to_salesforce
     from tasks.sync import sync_patient
 
-    job = sync_patient.si(record_id) | report_to_salesforce.s(record_id)
+    first = sync_patient.si(record_id)
+    if job_id:
+        first = first.set(task_id=job_id)
+    job = first | report_to_salesforce.s(record_id)
     try:
         _declared()
         result = job.apply_async()

@@ -9,13 +9,13 @@ from tests.support.broker import take_messages
 from tests.support.salesforce_messages import outbound_message, sf_id
 
 
-def _dead_broker_enqueue(record_id: str) -> str:
+def _dead_broker_enqueue(record_id: str, job_id: str) -> str:
     """Publish through a real Celery app whose broker port is closed."""
     dead = Celery("dead", broker="amqp://guest:guest@127.0.0.1:1//")
     dead.conf.broker_connection_timeout = 0.5
     dead.conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0.1}
     try:
-        return dead.send_task("tasks.sync_patient", args=[record_id]).id
+        return dead.send_task("tasks.sync_patient", args=[record_id], task_id=job_id).id
     except Exception as exc:
         raise EnqueueFailed(f"broker did not accept the job ({type(exc).__name__})") from None
 
@@ -31,8 +31,10 @@ def test_no_ack_when_enqueue_fails_and_the_retry_is_accepted(services):
 
     # Salesforce retries the same notification once the broker is back: it must be
     # treated as new (no dedupe or coalescing marker survived the failed attempt).
-    resp = create_app().test_client().post(
-        "/salesforce/outbound-message", data=body, content_type="text/xml"
+    resp = (
+        create_app()
+        .test_client()
+        .post("/salesforce/outbound-message", data=body, content_type="text/xml")
     )
     assert resp.status_code == 200
     assert b"<Ack>true</Ack>" in resp.data
