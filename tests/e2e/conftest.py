@@ -104,14 +104,23 @@ class Driver:
         assert normalise(self.chart(mrn)) == normalise(record)
         return mrn
 
-    def sync_runs(self, record_id: str | None = None) -> int:
-        count = 0
+    def _sync_starts(self, record_id: str | None = None) -> list[dict]:
+        starts = []
         for path in self.stack.run_dir.glob("worker*.log"):
             for line in path.read_text(errors="replace").splitlines():
-                if '"step": "start"' in line and '"msg": "sync started"' in line:
-                    if record_id is None or f'"record_id": "{record_id}"' in line:
-                        count += 1
-        return count
+                if line.startswith("{") and '"msg": "sync started"' in line:
+                    entry = json.loads(line)
+                    if record_id is None or entry.get("record_id") == record_id:
+                        starts.append(entry)
+        return starts
+
+    def sync_runs(self, record_id: str | None = None) -> int:
+        """How many times a sync started (a redelivered or retried job counts again)."""
+        return len(self._sync_starts(record_id))
+
+    def sync_jobs(self) -> int:
+        """Distinct sync jobs: each ends in exactly one callback, however often it ran."""
+        return len({entry["job_id"] for entry in self._sync_starts()})
 
     def pending_notifications(self) -> int:
         body = requests.get(
@@ -124,7 +133,8 @@ class Driver:
 
         Order matters: a job logs "sync started" before it clears its queued marker,
         and reports after it releases its lock, so there is no moment where work is
-        in flight and all of these look idle.
+        in flight and all of these look idle. Every distinct sync job ends in one
+        callback, however often it was redelivered or retried.
         """
         import celeryconfig
         from tests.support.broker import queue_depth
@@ -138,7 +148,7 @@ class Driver:
                 and not r.keys("*sync:lock:*")
                 and queue_depth(celeryconfig.SYNC_QUEUE) == 0
                 and queue_depth(celeryconfig.REPORT_QUEUE) == 0
-                and len(self.callbacks()) >= self.sync_runs()
+                and len(self.callbacks()) >= self.sync_jobs()
             )
 
         wait_for(quiet, timeout=timeout, what="the system to be quiet", interval=0.3)
