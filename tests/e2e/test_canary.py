@@ -8,7 +8,7 @@ import os
 import pytest
 import redis
 import requests
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Queue
 
 from tests.e2e.conftest import Driver
 from tests.support.bundles import make_bundle
@@ -65,17 +65,17 @@ def _leaks(text: str) -> list[str]:
 def canary_system(stack_factory):
     stack = stack_factory(extra_env={"LOG_LEVEL": "DEBUG"})
     prefix = os.environ["SYNC_QUEUE_PREFIX"]
-    # A tap on every exchange our messages cross: task messages, dead letters, events.
+    # The workers (with -E) declare Celery's event exchange; bind once they are up.
+    stack.start(flower_auth=":".join(FLOWER_AUTH))
     conn = Connection(
         stack.service_env().get("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
     )
-    tap = Queue(f"{prefix}.tap", durable=False, auto_delete=False, bindings=[])
+    tap = Queue(f"{prefix}.tap", durable=False, auto_delete=False)
     channel = conn.channel()
     tap(channel).declare()
-    for name, kind in ((prefix, "topic"), (f"{prefix}.dlx", "topic"), ("celeryev", "topic")):
-        Exchange(name, type=kind, durable=name != "celeryev")(channel).declare()
+    for name in (prefix, f"{prefix}.dlx", "celeryev"):
+        channel.exchange_declare(name, "topic", passive=True)
         channel.queue_bind(tap.name, name, "#")
-    stack.start(flower_auth=":".join(FLOWER_AUTH))
     yield Driver(stack), conn, tap
     channel.queue_delete(tap.name)
     conn.release()
