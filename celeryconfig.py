@@ -36,14 +36,8 @@ worker_send_task_events = True
 task_default_delivery_mode = "persistent"
 # Publisher confirms: ``apply_async`` returns only after RabbitMQ has the message,
 # so the webhook acknowledges Salesforce only for what is stored.
-broker_transport_options = (
-    {"confirm_publish": True}
-    if not _backend.embedded
-    else {
-        # SQLite transport: poll quickly so a demo feels live.
-        "polling_interval": 0.1,
-    }
-)
+# (kombu's SQLAlchemy transport passes its options to ``create_engine``: none for it.)
+broker_transport_options = {"confirm_publish": True} if not _backend.embedded else {}
 task_publish_retry = True
 task_publish_retry_policy = {
     # Short: the webhook must answer Salesforce (Apex callouts time out at 10 s).
