@@ -58,9 +58,12 @@ class Upsert:
         self.mrn: str | None = None
         self.changed: dict[str, None] = {}  # ordered set, merged across retried attempts
 
-    def step(self, name: str, fn: Callable[[], T]) -> T:
+    def step(self, name: str, fn: Callable[[], T], *, navigates: bool = False) -> T:
+        """Run one idempotent step with retries; ``navigates``: it loads its own page."""
+
         def recover() -> None:
-            _translated("recover", lambda: self.portal.recover(self.mrn))()
+            if not navigates:
+                _translated("recover", lambda: self.portal.recover(self.mrn))()
 
         with timed_step(log, name, dry_run=self.dry_run):
             return run_step(name, _translated(name, fn), recover=recover)
@@ -73,18 +76,20 @@ class Upsert:
         """Open the chart; ``False`` when none exists (search by last + first name + DOB)."""
         if emr_patient_id:
             self.mrn = emr_patient_id
-            if not self.step("open_chart", lambda: self.portal.open_chart(emr_patient_id)):
+            if not self.step(
+                "open_chart", lambda: self.portal.open_chart(emr_patient_id), navigates=True
+            ):
                 raise PortalRejected(
                     "the portal does not know this EMR patient id", step="open_chart"
                 )
             return True
-        hits = self.step("search", self._search)
+        hits = self.step("search", self._search, navigates=True)
         if len(hits) > 1:
             raise AmbiguousMatch(f"{len(hits)} charts match the patient's name and date of birth")
         if not hits:
             return False
         self.mrn = hits[0]
-        self.step("open_chart", lambda: self.portal.open_chart(hits[0]))
+        self.step("open_chart", lambda: self.portal.open_chart(hits[0]), navigates=True)
         return True
 
     def _search(self) -> list[str]:
@@ -107,7 +112,7 @@ class Upsert:
                     return hits[0]
             return self.portal.create_patient(values)
 
-        self.mrn = self.step("create_patient", create_once)
+        self.mrn = self.step("create_patient", create_once, navigates=True)
         self.note([f"demographics.{k}" for k in values])
 
     # --- sections -------------------------------------------------------------------

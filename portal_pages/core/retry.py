@@ -26,7 +26,7 @@ from syncapp.errors import RetryableError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STEP_ATTEMPTS = 4
+STEP_ATTEMPTS = 5
 
 
 def run_step(

@@ -77,6 +77,7 @@ class DemoPage:
             return page == self.PAGE
 
         self.b.wait_for(on_page, f"the {self.PAGE} page")
+        self.b.settle(quiet_ms=0)  # the page's own start-up fetches have answered
         if self.PAGE != "login":
             self.b.guard()
 

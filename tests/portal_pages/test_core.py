@@ -104,6 +104,19 @@ def test_run_step_does_not_retry_permanent_failures():
     assert len(calls) == 1
 
 
+def test_detached_node_errors_count_as_stale():
+    from selenium.common.exceptions import JavascriptException, StaleElementReferenceException
+
+    from portal_pages.core.browser import is_dead, is_stale
+
+    assert is_stale(StaleElementReferenceException("gone"))
+    assert is_stale(
+        JavascriptException("javascript error: Node with given id does not belong to the document")
+    )
+    assert not is_stale(JavascriptException("javascript error: x is undefined"))
+    assert is_dead(JavascriptException("invalid session id"))
+
+
 def test_portal_dates():
     assert to_portal_date("2015-03-04") == "03/04/2015"
     assert from_portal_date("03/04/2015") == "2015-03-04"
