@@ -18,6 +18,7 @@ import requests
 from flask import Blueprint, current_app, jsonify, redirect, request, session
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 
+from syncapp.admin import admin_required
 from syncapp.errors import SalesforceUnavailable, SyncError
 from syncapp.settings import Settings
 from syncapp.tokens import Token, TokenStore, oauth_url, revoke, token_session
@@ -48,6 +49,7 @@ def _page(title: str, text: str, status: int = 200):
 
 
 @bp.get("/login")
+@admin_required
 def login():
     s = _settings()
     if not s.sf_client_id:
@@ -122,6 +124,7 @@ def callback():
 
 
 @bp.get("/status")
+@admin_required
 def status():
     token = _tokens().load()
     return jsonify(
@@ -132,6 +135,7 @@ def status():
 
 
 @bp.post("/disconnect")
+@admin_required
 def disconnect():
     tokens = _tokens()
     token = tokens.load()

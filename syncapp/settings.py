@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     flask_secret_key: SecretStr = SecretStr("dev-only-change-me")
     webhook_max_bytes: int = 1_000_000
     public_base_url: str = "http://127.0.0.1:8000"
+    # "user:password" guarding /oauth/* (connect/disconnect Salesforce); unset = loopback only.
+    admin_basic_auth: SecretStr | None = None
 
     # --- Salesforce -----------------------------------------------------------
     sf_login_url: str = "https://login.salesforce.com"

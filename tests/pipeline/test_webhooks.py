@@ -161,3 +161,23 @@ def test_bad_events_get_4xx_and_enqueue_nothing(client, services, mutate, status
     resp = client.post("/salesforce/events", data=body, headers=headers)
     assert resp.status_code == status
     assert queue_depth(services.SYNC_QUEUE) == 0
+
+
+def test_admin_pages_need_the_admin_secret(monkeypatch):
+    from syncapp.app import create_app
+
+    monkeypatch.setenv("ADMIN_BASIC_AUTH", "admin:s3cret")
+    monkeypatch.setenv("SF_CLIENT_ID", "cid")
+    client = create_app().test_client()
+    assert client.get("/oauth/status").status_code == 401
+    assert client.get("/oauth/status", auth=("admin", "wrong")).status_code == 401
+    assert client.get("/oauth/status", auth=("admin", "s3cret")).status_code == 200
+
+
+def test_admin_pages_are_local_only_without_a_secret(monkeypatch):
+    from syncapp.app import create_app
+
+    client = create_app().test_client()
+    assert client.get("/oauth/status").status_code == 200  # the test client is 127.0.0.1
+    remote = client.get("/oauth/status", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert remote.status_code == 403
