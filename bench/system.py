@@ -1,0 +1,293 @@
+"""The running system under measurement: the sandboxes, the web app and real workers.
+
+``scripts.stack.Stack`` starts every process; this adds what the benchmarks
+need around it: its own queues (``SYNC_QUEUE_PREFIX=bench-<pid>``) on the real
+RabbitMQ, its own Redis database (flushed at start and end), acting as staff
+in the sandbox org, reading the workers' JSON logs, and waiting (by polling
+with deadlines, never by sleeping a guessed time) for the system to go quiet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+
+from scripts.stack import EMR_PASSWORD, EMR_USER, ORG_ID, Ports, Stack
+
+T = TypeVar("T")
+BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
+QUEUES = ("sync", "report", "dead")
+
+
+def poll(condition: Callable[[], T | None], *, timeout: float, what: str, every: float = 0.05) -> T:
+    """Return ``condition()``'s first truthy value; a deadline, never a guessed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(every)  # poll interval
+
+
+def epoch(iso: str) -> float:
+    """An ISO 8601 time (the org's callbacks, the workers' log lines) as a Unix time."""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def configure_environment(prefix: str, redis_url: str) -> None:
+    """Settings are read from the environment by this process *and* by every child."""
+    os.environ.update(
+        {
+            "SYNC_BACKEND": "external",
+            "SYNC_QUEUE_PREFIX": prefix,
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", BROKER_URL),
+            "SE_OFFLINE": "true",
+            "NO_PROXY": "127.0.0.1,localhost",
+            # this process only: the children get LOG_LEVEL=INFO from the stack env
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+class System:
+    """One bench run's stack, started piece by piece as the measurements need it."""
+
+    def __init__(self, run_dir: Path, *, prefix: str, redis_url: str, session_cap: int) -> None:
+        self.prefix, self.redis_url = prefix, redis_url
+        self.stack = Stack(
+            run_dir,
+            Ports.free(),
+            extra_env={
+                "SYNC_BACKEND": "external",
+                "SYNC_QUEUE_PREFIX": prefix,
+                "REDIS_URL": redis_url,
+                "LOG_LEVEL": "INFO",
+                "EMR_SESSION_CAP": str(session_cap),
+                # Memory is measured over one browser's life: no recycling mid-run.
+                "EMR_SESSION_MAX_JOBS": "10000",
+                "SYNC_RETRY_BACKOFF_BASE": "1",
+                "SYNC_RETRY_BACKOFF_MAX": "5",
+            },
+        )
+        self.http = requests.Session()
+        self.http.trust_env = False
+        self.services_up = False
+        self._redis_flushed = False
+
+    # --- lifecycle ------------------------------------------------------------------
+    @property
+    def emr_url(self) -> str:
+        return self.stack.emr_url
+
+    @property
+    def run_dir(self) -> Path:
+        return self.stack.run_dir
+
+    def start_emr(self) -> None:
+        if "emr" not in self.stack.processes:
+            self.stack.start_emr()
+
+    def start_services(self) -> None:
+        """Org, web app and ``worker1`` on a clean Redis database and fresh queues."""
+        if self.services_up:
+            return
+        self._flush_redis()
+        self.start_emr()
+        self.stack.start_org()
+        self.stack.start_web()
+        self.start_worker("worker1")
+        self.services_up = True
+
+    def start_worker(self, name: str) -> None:
+        if name not in self.stack.processes:
+            self.stack.start_worker(name, concurrency=1)
+
+    def stop_worker(self, name: str) -> None:
+        self.stack.stop_process(name)
+
+    def workers(self) -> list[str]:
+        return sorted(n for n in self.stack.processes if n.startswith("worker"))
+
+    def stop(self) -> None:
+        self.stack.stop()
+        self.http.close()
+        if self.services_up:
+            self._delete_queues()
+            self._flush_redis()
+
+    def _flush_redis(self) -> None:
+        import redis
+
+        redis.Redis.from_url(self.redis_url, socket_connect_timeout=2).flushdb()
+
+    def _delete_queues(self) -> None:
+        """Leave the shared RabbitMQ as we found it (best effort)."""
+        from kombu import Connection
+
+        try:
+            with Connection(os.environ["CELERY_BROKER_URL"], connect_timeout=2) as conn:
+                channel = conn.channel()
+                for name in QUEUES:
+                    try:
+                        channel.queue_delete(f"{self.prefix}.{name}")
+                    except Exception:  # noqa: BLE001 - a queue never declared: nothing to do
+                        channel = conn.channel()
+                for exchange in (self.prefix, f"{self.prefix}.dlx"):
+                    try:
+                        channel.exchange_delete(exchange)
+                    except Exception:  # noqa: BLE001
+                        channel = conn.channel()
+        except Exception:  # noqa: BLE001 - cleanup must not hide the results
+            print(f"  (could not delete the queues {self.prefix}.*)")
+
+    # --- Salesforce staff -------------------------------------------------------------
+    def create_patient(self, bundle: dict[str, Any], *, notify: bool = True) -> dict[str, Any]:
+        resp = self.http.post(
+            f"{self.stack.org_url}/__sandbox__/patients",
+            params=None if notify else {"notify": "0"},
+            json=bundle,
+            timeout=10,
+        )
+        resp.raise_for_status()
+        return resp.json()
+
+    def record(self, record_id: str) -> dict[str, Any]:
+        resp = self.http.get(f"{self.stack.org_url}/__sandbox__/patients/{record_id}", timeout=10)
+        resp.raise_for_status()
+        return resp.json()
+
+    def callbacks(self) -> list[dict[str, Any]]:
+        rows = self.http.get(f"{self.stack.org_url}/__sandbox__/callbacks", timeout=10).json()
+        out = []
+        for row in rows:
+            body = row.get("body")
+            body = json.loads(body) if isinstance(body, str) else body
+            if isinstance(body, dict) and body.get("recordId"):
+                out.append(
+                    {
+                        "record_id": body["recordId"],
+                        "status": body.get("status"),
+                        "at": epoch(row["at"]),
+                        "body": body,
+                    }
+                )
+        return out
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        return self.http.get(f"{self.stack.org_url}/__sandbox__/deliveries", timeout=10).json()
+
+    def pending_notifications(self) -> int:
+        body = self.http.get(
+            f"{self.stack.org_url}/__sandbox__/notifications/pending", timeout=10
+        ).json()
+        return int(body["pending"])
+
+    def wait_callbacks(
+        self, record_ids: Iterable[str], *, since: float, timeout: float
+    ) -> dict[str, dict[str, Any]]:
+        """The first callback at or after ``since`` for each record; raise if one says Failed."""
+        wanted = set(record_ids)
+
+        def done() -> dict[str, dict[str, Any]] | None:
+            first: dict[str, dict[str, Any]] = {}
+            for cb in self.callbacks():
+                if cb["record_id"] in wanted and cb["at"] >= since - 0.001:
+                    first.setdefault(cb["record_id"], cb)
+            return first if len(first) == len(wanted) else None
+
+        got = poll(done, timeout=timeout, what=f"callbacks for {len(wanted)} records")
+        failed = [r for r, cb in got.items() if cb["status"] != "Synced"]
+        if failed:
+            raise RuntimeError(
+                f"{len(failed)} syncs reported Failed, e.g. {got[failed[0]]['body']}"
+            )
+        return got
+
+    # --- the webhook ------------------------------------------------------------------
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.stack.web_url}/salesforce/outbound-message"
+
+    @staticmethod
+    def org_id() -> str:
+        return ORG_ID
+
+    # --- workers' logs ------------------------------------------------------------------
+    def events(self, names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Every JSON log line of the named workers (all by default), with ``worker`` added."""
+        out = []
+        for path in sorted(self.run_dir.glob("worker*.log")):
+            if names is not None and path.stem not in set(names):
+                continue
+            for line in path.read_text(errors="replace").splitlines():
+                if not line.startswith("{"):
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                event["worker"] = path.stem
+                event["t"] = epoch(event["ts"]) if "ts" in event else 0.0
+                out.append(event)
+        return out
+
+    def sync_runs(self, *, since: float, names: Iterable[str] | None = None) -> Counter[str]:
+        """Jobs started per record id since ``since`` (the "sync started" log line)."""
+        return Counter(
+            e.get("record_id", "")
+            for e in self.events(names)
+            if e.get("msg") == "sync started" and e.get("step") == "start" and e["t"] >= since
+        )
+
+    def wait_quiet(self, *, since: float, timeout: float) -> None:
+        """Nothing pending, queued, locked or in flight, and every started job reported back.
+
+        The order of checks follows the job: a job logs "sync started" before it clears
+        its queued marker and reports after it releases its lock, so there is no moment
+        where work is in flight and all of these look idle.
+        """
+        import redis
+
+        from tasks.celery_app import app
+
+        r = redis.Redis.from_url(self.redis_url, socket_connect_timeout=2)
+
+        def depth(name: str) -> int:
+            from kombu import Connection
+
+            with Connection(app.conf.broker_url, connect_timeout=2) as conn:
+                try:
+                    _, count, _ = conn.channel().queue_declare(
+                        f"{self.prefix}.{name}", passive=True
+                    )
+                except conn.channel_errors:
+                    return 0
+                return int(count)
+
+        def quiet() -> bool:
+            return (
+                self.pending_notifications() == 0
+                and not r.keys(f"{self.prefix}:sync:queued:*")
+                and not r.keys(f"{self.prefix}:sync:lock:*")
+                and depth("sync") == 0
+                and depth("report") == 0
+                and sum(1 for c in self.callbacks() if c["at"] >= since - 0.001)
+                >= sum(self.sync_runs(since=since).values())
+            )
+
+        poll(quiet, timeout=timeout, what="the system to be quiet", every=0.3)
+
+
+def emr_credentials() -> tuple[str, str]:
+    return EMR_USER, EMR_PASSWORD
