@@ -280,17 +280,26 @@ class Stack:
 
 
 def _up() -> int:
+    import logging
+
     from syncapp.backend import get_backend
 
-    run_dir = ROOT / ".data" / "up"
+    logging.getLogger("syncapp.backend").setLevel(logging.ERROR)  # said below, in plain words
+    run_dir = _up_dir()
+    if (run_dir / "stack.json").exists():
+        print(f"already up (see {run_dir / 'stack.json'}); run 'make down' first")
+        return 1
     ports = Ports.fixed()
     auth = os.environ.get("FLOWER_BASIC_AUTH", "admin:change-me")
-    stack = Stack(run_dir, ports)
     backend = get_backend()
-    print(
-        f"backend: {backend.kind} ({'RabbitMQ + Redis' if not backend.embedded else 'embedded SQLite default'})"
-    )
-    stack.start(flower_auth=auth)
+    kind = "RabbitMQ + Redis" if not backend.embedded else "embedded SQLite default"
+    print(f"backend: {kind}")
+    stack = Stack(run_dir, ports, extra_env={"SYNC_BACKEND": backend.kind})
+    try:
+        stack.start(flower_auth=auth)
+    except BaseException:
+        stack.stop()
+        raise
     stack.write_pidfile()
     user, _, password = auth.partition(":")
     print(f"""
@@ -304,8 +313,12 @@ Stop everything:   make down""")
     return 0
 
 
+def _up_dir() -> Path:
+    return Path(os.environ.get("STACK_DIR", ROOT / ".data" / "up"))
+
+
 def _down() -> int:
-    path = ROOT / ".data" / "up" / "stack.json"
+    path = _up_dir() / "stack.json"
     if not path.exists():
         print("nothing to stop")
         return 0
