@@ -9,7 +9,9 @@ than ``send_keys``, FACTS.md); every setter reads the value back and raises
 keeps an old value is a wrong chart.
 
 Each setter takes a ``lookup`` callable, not an element, so that a re-render in
-the middle of a write is retried on a fresh element.
+the middle of a write is retried on a fresh element. ``fill_form`` is the
+workhorse: text, textareas, masked dates, custom dropdowns and checkboxes of a
+whole form, read-before-write and read back, in one round trip.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable
 
 from selenium.webdriver.remote.webelement import WebElement
 
-from portal_pages.core.browser import Browser, Locator
+from portal_pages.core.browser import Browser
 from syncapp.errors import PageChanged
 
 Lookup = Callable[[], WebElement]
@@ -33,13 +35,6 @@ Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, want);
 el.dispatchEvent(new Event('input', {bubbles: true}));
 el.dispatchEvent(new Event('change', {bubbles: true}));
 return [true, el.value];
-"""
-
-_SET_CHECKED_JS = """
-var el = arguments[0], want = arguments[1];
-if (el.checked === want) { return [false, el.checked]; }
-el.click();
-return [true, el.checked];
 """
 
 # Every named control of a form: checkboxes as booleans, everything else as text.
@@ -75,59 +70,9 @@ def set_masked_date(b: Browser, lookup: Lookup, value: str, name: str) -> bool:
     return bool(changed)
 
 
-def set_checkbox(b: Browser, lookup: Lookup, checked: bool, name: str) -> bool:
-    changed, after = b.retry_stale(lambda: b.js(_SET_CHECKED_JS, lookup(), checked))
-    if bool(after) != checked:
-        raise _mismatch(name, b.page)
-    return bool(changed)
-
-
 def read_form(b: Browser, lookup: Lookup) -> dict[str, str | bool]:
     """All named controls of a form in one round trip."""
     return b.retry_stale(lambda: b.js(READ_FORM_JS, lookup()))
-
-
-class CustomDropdown:
-    """A non-native dropdown: a toggle button, a menu of options, a value attribute.
-
-    The adapter supplies the markup (locators); this class supplies the
-    behaviour: read the value, open, click the option, verify. Clicking is used
-    rather than script, because such widgets keep their own state in handlers.
-    """
-
-    def __init__(
-        self,
-        b: Browser,
-        root: Lookup,
-        *,
-        toggle: Locator,
-        options: Locator,
-        option: Callable[[str], Locator],
-        value_attribute: str,
-        name: str,
-    ) -> None:
-        self.b, self.root, self.toggle, self.option = b, root, toggle, option
-        self.options = options
-        self.value_attribute, self.name = value_attribute, name
-
-    def value(self) -> str:
-        return self.b.retry_stale(lambda: self.root().get_attribute(self.value_attribute) or "")
-
-    def select(self, value: str) -> bool:
-        """Choose ``value``; ``True`` if it changed. ``PageChanged`` if the option is missing."""
-        if self.value() == value:
-            return False
-        self.b.click(
-            lambda: self.b.find(self.toggle, self.root(), f"{self.name} toggle"), self.name
-        )
-        self.b.wait_for(
-            lambda d: any(e.is_displayed() for e in self.root().find_elements(*self.options)),
-            f"{self.name} menu to open",
-        )
-        option = self.option(value)
-        self.b.click(lambda: self.b.find(option, self.root(), f"{self.name} option"), self.name)
-        self.b.wait_for(lambda d: self.value() == value, f"{self.name} to take the choice")
-        return True
 
 
 # One round trip for a whole form: read-before-write on every field, then read back.
