@@ -71,5 +71,5 @@ def test_sample_is_valid_and_round_trips_through_the_portal(path: Path, client: 
     assert chart == _as_emr_holds_it(sample, mrn)
 
 
-def test_there_are_three_or_four_samples():
-    assert 3 <= len(SAMPLES) <= 4
+def test_there_are_enough_samples_for_the_demo():
+    assert len(SAMPLES) >= 5  # make demo creates five patients
