@@ -143,4 +143,10 @@ def sync_patient(self, record_id: str) -> dict:
                 "changed_fields": result["changed_fields"],
             },
         )
+        if not (self.request.chain or self.request.callbacks):
+            # Started by hand (``celery -A tasks call tasks.sync_patient``), not through
+            # ``enqueue_sync``'s chain: Salesforce must still hear the outcome.
+            from tasks.report import report_to_salesforce
+
+            report_to_salesforce.apply_async(args=[result, record_id])
         return result

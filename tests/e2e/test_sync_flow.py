@@ -57,3 +57,20 @@ def test_rerun_without_changes_writes_nothing(system: Driver):
     system.wait_quiet()
     assert len(system.writes(mrn)) == before
     assert system.callbacks(record_id)[-1]["body"]["changedFields"] == []
+
+
+def test_plain_celery_call_syncs_and_reports(system: Driver):
+    record_id = system.create_patient(make_bundle(8))["id"]
+    system.wait_quiet()
+    before = len(system.callbacks(record_id))
+    done = system.celery("call", "tasks.sync_patient", f'--args=["{record_id}"]')
+    assert done.returncode == 0, done.stderr[-2000:]
+    system.wait_quiet()
+    assert len(system.callbacks(record_id)) == before + 1
+    assert system.callbacks(record_id)[-1]["body"]["status"] == "Synced"
+
+
+def test_workers_answer_ping(system: Driver):
+    pong = system.celery("inspect", "ping", "--timeout", "10")
+    assert pong.returncode == 0, pong.stderr[-2000:]
+    assert "pong" in pong.stdout
