@@ -26,6 +26,7 @@ browser:
 
 test: venv browser
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
