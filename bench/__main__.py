@@ -4,7 +4,8 @@ Order matters for cost and for fairness: the measurements that need only the
 portal (floor, warm/cold, no-op) run first, with no workers alive to compete
 for the two cores; then the org, the web app and worker1 start for the
 end-to-end sync, throughput (worker2 joins), the bursts, and memory, which is
-sampled from worker1 between phases rather than paid for with extra jobs.
+sampled from worker1's browser as it passes job milestones (1 and 30) during
+the other phases, rather than paid for with extra jobs.
 
 ``--quick`` uses small counts (for the smoke test); ``--only NAME`` (repeatable
 or comma-separated) runs a subset; a measurement that needs another's numbers
@@ -110,14 +111,6 @@ def main(argv: list[str] | None = None) -> int:
 
     probe: memory.Probe | None = None
 
-    def sample(label: str) -> None:
-        if probe is not None and "worker1" in system.stack.processes:
-            s = probe.sample(label)
-            print(
-                f"         memory: {s['jobs']} jobs, PSS {s['pss_mb']:.0f} MB, "
-                f"RSS {s['rss_mb']:.0f} MB, {s['processes']} processes"
-            )
-
     try:
         system.start_emr()
         if selected & {"floor", "e2e"}:
@@ -150,21 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         if selected & STACK_NAMES:
             phase("start org, web app, worker1 (RabbitMQ + Redis)", system.start_services)
             if "memory" in selected:
-                probe = memory.Probe(system, "worker1")
+                probe = memory.Probe(system, "worker1", (1, 10, sizes.memory_jobs))
+                probe.start()
             if "e2e" in selected:
 
                 def run_e2e() -> None:
-                    m["e2e"] = e2e.measure(
-                        system,
-                        n=sizes.e2e_n,
-                        first_n=3000,
-                        after_warmup=lambda: sample("after first job"),
-                    )
+                    m["e2e"] = e2e.measure(system, n=sizes.e2e_n, first_n=3000)
 
                 phase("end-to-end sync", run_e2e)
             elif probe is not None:
                 phase("first job", lambda: e2e.one_sync(system, 3000))
-                sample("after first job")
             if "throughput" in selected:
 
                 def run_tp() -> None:
@@ -173,7 +161,6 @@ def main(argv: list[str] | None = None) -> int:
                     )
 
                 phase("throughput, 1 then 2 workers", run_tp)
-                sample("after throughput")
             if "burst" in selected:
 
                 def run_burst() -> None:
@@ -187,17 +174,25 @@ def main(argv: list[str] | None = None) -> int:
                     )
 
                 phase("notification bursts", run_burst)
-                sample("after bursts")
             if probe is not None:
 
                 def run_mem() -> None:
                     assert probe is not None
                     probe.top_up(sizes.memory_jobs, list(range(6000, 6200)), timeout=sizes.timeout)
-                    sample("final")
-                    m["memory"] = probe.summary()
+                    probe.sample("final")
+                    probe.stop()
+                    m["memory"] = probe.summary(sizes.memory_jobs)
+                    for s in m["memory"]["samples"]:
+                        print(
+                            f"         {s['label']:<14} {s['processes']} processes: "
+                            f"RSS {s['rss_mb']:.0f} MB, PSS {s['pss_mb']:.0f} MB, "
+                            f"USS {s['uss_mb']:.0f} MB, anonymous {s['anon_mb']:.0f} MB"
+                        )
 
                 phase("memory", run_mem)
     finally:
+        if probe is not None:
+            probe.stop()
         system.stop()
 
     rows = report.ratios(m)

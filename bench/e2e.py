@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
 from bench.bundles import make_bundle
 from bench.system import System
+
+# The page-object steps of one upsert (``portal_pages.sync``), in order.
+PORTAL_STEPS = ("search", "create_patient", "demographics", "guardians", "insurance", "notes")
 
 
 def one_sync(system: System, n: int, *, timeout: float = 120) -> dict[str, Any]:
@@ -46,8 +48,14 @@ def one_sync(system: System, n: int, *, timeout: float = 120) -> dict[str, Any]:
         ),
         None,
     )
+    steps = {
+        e["step"]: e["duration_ms"] / 1000
+        for e in mine
+        if e.get("step") in PORTAL_STEPS and e.get("msg") == "step done"
+    }
     return {
         "record_id": rid,
+        "steps_s": steps,
         "e2e_s": cb["at"] - t0,
         # org notification + webhook + RabbitMQ, up to the job's first log line
         "pickup_s": (started - t0) if started else None,
@@ -59,13 +67,9 @@ def one_sync(system: System, n: int, *, timeout: float = 120) -> dict[str, Any]:
     }
 
 
-def measure(
-    system: System, *, n: int, first_n: int, after_warmup: Callable[[], None] | None = None
-) -> dict[str, Any]:
+def measure(system: System, *, n: int, first_n: int) -> dict[str, Any]:
     """One uncounted warm-up sync, then ``n`` full intakes one after another; medians."""
     warmup = one_sync(system, first_n)
-    if after_warmup is not None:
-        after_warmup()
     runs = [one_sync(system, first_n + 1 + i) for i in range(n)]
 
     def med(key: str) -> float | None:
@@ -82,4 +86,10 @@ def measure(
         "report_s": med("report_s"),
         "sf_read_s": med("sf_read_s"),
         "samples_e2e_s": [round(r["e2e_s"], 3) for r in runs],
+        # where the browser's time goes, median per page-object step
+        "portal_steps_s": {
+            step: statistics.median(r["steps_s"][step] for r in runs if step in r["steps_s"])
+            for step in PORTAL_STEPS
+            if any(step in r["steps_s"] for r in runs)
+        },
     }

@@ -170,19 +170,24 @@ def ratios(m: dict[str, Any]) -> list[Ratio]:
                 "<= 0",
             )
         )
-    first, last = _get(m, "memory", "first"), _get(m, "memory", "last")
-    if first and last and first["pss_mb"]:
-        out.append(
-            Ratio(
-                "browser_pss_growth",
-                f"browser PSS after {last['jobs']} jobs / after {first['jobs']}",
-                last["pss_mb"] / first["pss_mb"],
-                f"PSS {last['pss_mb']:.0f} vs {first['pss_mb']:.0f} MB; "
-                f"RSS {last['rss_mb']:.0f} vs {first['rss_mb']:.0f} MB; "
-                f"{last['processes']} processes",
-                "<= 1.25",
+    first, later = _get(m, "memory", "first"), _get(m, "memory", "at_target")
+    if first and later and first["rss_mb"]:
+        span = f"after {later['jobs']} jobs / after {first['jobs']}"
+        for key, label, goal in (
+            ("rss", "RSS", "<= 1.25"),
+            ("anon", "anonymous (heaps)", "<= 1.25"),
+            ("pss", "PSS (moves with other browsers)", None),
+        ):
+            out.append(
+                Ratio(
+                    f"browser_{key}_growth",
+                    f"worker's browser {label}, {span}",
+                    later[f"{key}_mb"] / first[f"{key}_mb"],
+                    f"{later[f'{key}_mb']:.0f} vs {first[f'{key}_mb']:.0f} MB"
+                    + (f"; {later['processes']} processes" if key == "rss" else ""),
+                    goal,
+                )
             )
-        )
     return out
 
 
