@@ -176,9 +176,11 @@ class Probe:
         with self._lock:
             samples = [s for s in self.samples if s["processes"]]
         first = next((s for s in samples if s["jobs"] >= 1), None)
+        warm = next((s for s in samples if s["jobs"] >= min(10, target_jobs)), None)
         at_target = next((s for s in samples if s["jobs"] >= target_jobs), None)
         return {
             "first": first,
+            "warm": warm,  # after the first jobs' one-off growth (caches, JIT, heaps)
             "at_target": at_target,
             "last": samples[-1] if samples else None,
             "samples": samples,
