@@ -85,6 +85,16 @@ def ratios(m: dict[str, Any]) -> list[Ratio]:
                 "<= 1.5",
             )
         )
+    first_sync = _get(m, "e2e", "first_sync_s")
+    if first_sync and e2e:
+        out.append(
+            Ratio(
+                "e2e_first_vs_warm",
+                "end-to-end sync, worker's first job / later jobs",
+                first_sync / e2e,
+                f"{first_sync:.2f} s vs {e2e:.2f} s (browser start + login once per worker)",
+            )
+        )
     warm, cold = _get(m, "warm_cold", "warm_create_s"), _get(m, "warm_cold", "cold_create_s")
     if warm and cold:
         out.append(
