@@ -15,6 +15,8 @@ address = "127.0.0.1"
 persistent = False
 max_tasks = 10000
 purge_offline_workers = 300
+# The record id (the task's only argument) is what an operator searches for.
+tasks_columns = "name,args,state,received,runtime,worker,uuid"
 
 
 def _mask(text):
