@@ -23,6 +23,10 @@ result_serializer = "json"
 accept_content = ["json"]
 result_extended = False  # do not copy args/kwargs into the result store
 result_expires = 7 * 24 * 3600
+# Result keys share the deployment's prefix with every other key we write to Redis.
+result_backend_transport_options = (
+    {"global_keyprefix": f"{_settings.sync_queue_prefix}:"} if not _backend.embedded else {}
+)
 
 # --- delivery guarantees ------------------------------------------------------------------
 task_acks_late = True  # ack after the job ran: a crash mid-sync redelivers it

@@ -30,7 +30,7 @@ class KeyValueStore(Protocol):
     def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None: ...
     def set_nx(self, key: str, value: bytes | str, ttl: float) -> bool: ...
     def delete(self, key: str) -> None: ...
-    def incr(self, key: str) -> int: ...
+    def incr(self, key: str, ttl: float | None = None) -> int: ...
     def lock(
         self, name: str, timeout: float, wait: float, token: str | None = None
     ) -> Iterator[None]: ...
@@ -59,8 +59,12 @@ class RedisStore:
     def delete(self, key: str) -> None:
         self.client.delete(self.ns + key)
 
-    def incr(self, key: str) -> int:
-        return int(self.client.incr(self.ns + key))
+    def incr(self, key: str, ttl: float | None = None) -> int:
+        pipe = self.client.pipeline()
+        pipe.incr(self.ns + key)
+        if ttl:
+            pipe.pexpire(self.ns + key, int(ttl * 1000))
+        return int(pipe.execute()[0])
 
     @contextmanager
     def lock(
@@ -130,13 +134,13 @@ class SQLiteStore:
     def delete(self, key: str) -> None:
         self._conn().execute("DELETE FROM kv WHERE key=?", (key,))
 
-    def incr(self, key: str) -> int:
+    def incr(self, key: str, ttl: float | None = None) -> int:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
             current = self.get(key)
             value = int(current or b"0") + 1
-            self.set(key, str(value))
+            self.set(key, str(value), ttl)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -10,6 +10,7 @@ per-record lock keeps two workers off the same chart.
 from __future__ import annotations
 
 import logging
+import random
 
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
@@ -21,6 +22,7 @@ from syncapp.errors import (
     PermanentError,
     PortalUnavailable,
     RetryableError,
+    SessionCapReached,
     SyncError,
 )
 from syncapp.intake import queued_key
@@ -100,6 +102,7 @@ def sync_patient(self, record_id: str) -> dict:
         # this one may already have read the record.
         store.delete(queued_key(record_id))
         lock_name = f"sync:lock:{record_id}"
+        failures_key = f"sync:failures:{self.request.id}"  # retryable failures of this job
         if store.get(lock_name) == (self.request.id or "").encode():
             store.delete(lock_name)  # our own lock, left by a run that was killed
         try:
@@ -120,20 +123,29 @@ def sync_patient(self, record_id: str) -> dict:
                     raise PortalUnavailable(
                         f"unexpected {type(exc).__name__}", step="sync"
                     ) from None
-        except LockNotAcquired:
-            raise self.retry(countdown=backoff(0), max_retries=self.request.retries + 1) from None
+        except (LockNotAcquired, SessionCapReached) as exc:
+            # Waiting for the chart's lock or for a licensed portal session is not a
+            # failure: it does not spend the retry budget, however long it takes.
+            log.info("sync waits its turn", extra={"step": "wait", "reason": type(exc).__name__})
+            countdown = 1 + random.random() * settings.sync_retry_backoff_base
+            raise self.retry(countdown=countdown, max_retries=self.request.retries + 1) from None
         except RetryableError as exc:
-            if self.request.retries < settings.sync_max_retries:
+            failures = store.incr(failures_key, ttl=24 * 3600)
+            if failures <= settings.sync_max_retries:
                 log.warning(
                     "sync will retry",
-                    extra={"step": "retry", "kind": exc.kind, "attempt": self.request.retries},
+                    extra={"step": "retry", "kind": exc.kind, "attempt": failures},
                 )
-                raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from None
+                raise self.retry(
+                    exc=exc, countdown=backoff(failures - 1), max_retries=self.request.retries + 1
+                ) from None
+            store.delete(failures_key)
             give_up(self, record_id, exc)
             raise exc from None
         except PermanentError as exc:
             give_up(self, record_id, exc)
             raise exc from None
+        store.delete(failures_key)
         log.info(
             "sync done",
             extra={

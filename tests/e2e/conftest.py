@@ -21,7 +21,7 @@ import requests
 
 from scripts.stack import Ports, Stack, wait_for
 from tests.support.bundles import normalise, with_ids
-from tests.support.services import require_rabbitmq, require_redis
+from tests.support.services import clear_redis_namespace, require_rabbitmq, require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,12 +140,13 @@ class Driver:
         from tests.support.broker import queue_depth
 
         r = redis.Redis.from_url(os.environ["REDIS_URL"])
+        prefix = os.environ["SYNC_QUEUE_PREFIX"]
 
         def quiet():
             return (
                 self.pending_notifications() == 0
-                and not r.keys("*sync:queued:*")
-                and not r.keys("*sync:lock:*")
+                and not r.keys(f"{prefix}:sync:queued:*")
+                and not r.keys(f"{prefix}:sync:lock:*")
                 and queue_depth(celeryconfig.SYNC_QUEUE) == 0
                 and queue_depth(celeryconfig.REPORT_QUEUE) == 0
                 and len(self.callbacks()) >= self.sync_jobs()
@@ -176,7 +177,7 @@ def stack_factory(tmp_path_factory):
     stacks: list[Stack] = []
 
     def make(**kwargs) -> Stack:
-        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+        clear_redis_namespace()
         from tasks.topology import declare_all
         from tests.support.broker import take_messages
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import redis
 
 from syncapp.backend import reset_caches
 from tests.support.salesforce_messages import ORG_ID
-from tests.support.services import require_rabbitmq, require_redis
+from tests.support.services import clear_redis_namespace, require_rabbitmq, require_redis
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -15,14 +14,13 @@ SIGNING_SECRET = "test-signing-secret"
 @pytest.fixture
 def services(monkeypatch):
     require_rabbitmq()
-    redis_url = require_redis()
+    require_redis()
     monkeypatch.setenv("SF_ALLOWED_ORG_IDS", ORG_ID)
     monkeypatch.setenv("SF_SIGNING_SECRET", SIGNING_SECRET)
     monkeypatch.setenv("SYNC_BACKEND", "external")
     reset_caches()
-    import os
 
-    redis.Redis.from_url(os.environ.get("REDIS_URL", redis_url)).flushdb()
+    clear_redis_namespace()
     import celeryconfig
     from tasks.topology import declare_all
     from tests.support.broker import take_messages

@@ -41,3 +41,16 @@ def require_rabbitmq() -> str:
 def require_redis() -> str:
     require("Redis", "127.0.0.1", 6379)
     return REDIS_URL
+
+
+def clear_redis_namespace() -> None:
+    """Delete this test run's keys only: other runs may share the Redis database."""
+    import os
+
+    import redis
+
+    prefix = os.environ["SYNC_QUEUE_PREFIX"]
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
