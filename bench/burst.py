@@ -19,36 +19,13 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from xml.sax.saxutils import escape
 
 import requests
 
-from bench.bundles import make_bundle, sf_id
 from bench.system import System
+from sandbox.fixtures import make_bundle, outbound_message, sf_id
 
 MAX_PER_ENVELOPE = 100  # Salesforce's own limit per Outbound Message
-
-
-def envelope(org_id: str, items: list[tuple[str, str]]) -> bytes:
-    """An Outbound Message as Salesforce sends it: ``items`` = [(notification id, record id)]."""
-    notes = "".join(
-        f"<Notification><Id>{escape(nid)}</Id>"
-        '<sObject xsi:type="sf:Patient__c" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">'
-        f"<sf:Id>{escape(rid)}</sf:Id></sObject></Notification>"
-        for nid, rid in items
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-        'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>'
-        '<notifications xmlns="http://soap.sforce.com/2005/09/outbound">'
-        f"<OrganizationId>{org_id}</OrganizationId><ActionId>04k5g000000KzAbAAK</ActionId>"
-        '<SessionId xsi:nil="true"/>'
-        "<EnterpriseUrl>https://example.my.salesforce.com/services/Soap/c/62.0/00D5g000004CDEF</EnterpriseUrl>"
-        "<PartnerUrl>https://example.my.salesforce.com/services/Soap/u/62.0/00D5g000004CDEF</PartnerUrl>"
-        f"{notes}</notifications></soapenv:Body></soapenv:Envelope>"
-    ).encode()
 
 
 def _post(http: requests.Session, url: str, body: bytes) -> None:
@@ -83,7 +60,7 @@ def send(
     url = system.webhook_url
     if mode == "batch":
         bodies = [
-            envelope(system.org_id(), items[i : i + MAX_PER_ENVELOPE])
+            outbound_message(items[i : i + MAX_PER_ENVELOPE], org_id=system.org_id())
             for i in range(0, total, MAX_PER_ENVELOPE)
         ]
         with requests.Session() as http:
@@ -92,7 +69,7 @@ def send(
             for body in bodies:
                 _post(http, url, body)
             return time.perf_counter() - t0
-    bodies = [envelope(system.org_id(), [item]) for item in items]
+    bodies = [outbound_message([item], org_id=system.org_id()) for item in items]
     sessions = [requests.Session() for _ in range(clients)]
     for s in sessions:
         s.trust_env = False

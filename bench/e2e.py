@@ -16,8 +16,8 @@ import statistics
 import time
 from typing import Any
 
-from bench.bundles import make_bundle
 from bench.system import System
+from sandbox.fixtures import make_bundle
 
 # The page-object steps of one upsert (``portal_pages.sync``), in order.
 PORTAL_STEPS = ("search", "create_patient", "demographics", "guardians", "insurance", "notes")

@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from bench.bundles import make_bundle, normalise
+from sandbox.fixtures import make_bundle, normalise
 
 _LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -14,8 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench.bundles import make_bundle
 from bench.system import System, poll
+from sandbox.fixtures import make_bundle
 
 
 def batch(system: System, numbers: list[int], *, timeout: float) -> dict[str, Any]:

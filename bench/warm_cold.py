@@ -23,8 +23,8 @@ from typing import Any
 
 import requests
 
-from bench.bundles import make_bundle
 from portal_pages import PortalClient
+from sandbox.fixtures import make_bundle
 from syncapp.bundle import validate_bundle
 from syncapp.settings import Settings
 

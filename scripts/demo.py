@@ -10,7 +10,6 @@ sandboxes.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import requests
 
+from sandbox.fixtures import normalise, with_ids, without_ids
 from scripts.stack import ROOT, Ports, Stack
 
 SAMPLES = ROOT / "sandbox" / "samples"
@@ -28,40 +28,9 @@ TIMEOUT = float(os.environ.get("DEMO_TIMEOUT", 240))
 
 def _samples() -> list[dict]:
     files = sorted(SAMPLES.glob("*.json"))
-    bundles = [json.loads(p.read_text()) for p in files]
-    if len(bundles) < 5:
-        raise SystemExit(f"need five sample bundles in {SAMPLES}, found {len(bundles)}")
-    out = []
-    for b in bundles[:5]:
-        b = copy.deepcopy(b)
-        b["salesforce_id"] = None
-        b["emr_patient_id"] = None
-        for key in ("guardians", "insurance", "notes"):
-            for item in b.get(key, []):
-                item["salesforce_id"] = None
-        out.append(b)
-    return out
-
-
-def _normalise(bundle: dict) -> dict:
-    def clean(d):
-        return {k: (None if v == "" else v) for k, v in d.items() if k != "salesforce_id"}
-
-    patient = dict(bundle["patient"])
-    patient["address"] = clean(patient.get("address") or {})
-    return {
-        "patient": clean(patient),
-        "guardians": sorted(
-            (clean(g) for g in bundle.get("guardians", [])),
-            key=lambda g: (g["first_name"], g["last_name"]),
-        ),
-        "insurance": sorted(
-            (clean(c) for c in bundle.get("insurance", [])), key=lambda c: c["rank"]
-        ),
-        "notes": sorted(
-            (n["written_at"][:10], n["author"], n["text"]) for n in bundle.get("notes", [])
-        ),
-    }
+    if len(files) < 5:
+        raise SystemExit(f"need five sample bundles in {SAMPLES}, found {len(files)}")
+    return [without_ids(json.loads(p.read_text())) for p in files[:5]]
 
 
 def _bar(done: int, total: int, elapsed: float) -> None:
@@ -125,7 +94,7 @@ class Demo:
         chart = self.charts().get(mrn)
         if chart is None:
             return False, "no chart in the EMR"
-        if _normalise(chart) != _normalise(record):
+        if normalise(chart) != normalise(record):
             return False, "chart differs from the Salesforce record"
         return True, mrn
 
@@ -159,11 +128,7 @@ def run(stack: Stack) -> int:
 
     print("\n2. Staff change one guardian's phone number on the first patient.")
     ids, bundle = created[0]
-    update = copy.deepcopy(bundle)
-    update["salesforce_id"] = ids["id"]
-    for key in ("guardians", "insurance", "notes"):
-        for item, rid in zip(update[key], ids.get(key, []), strict=False):
-            item["salesforce_id"] = rid
+    update = with_ids(bundle, ids)
     update["guardians"][0]["phone"] = "(555) 010-9999"
     before_writes = len(demo.writes())
     before_callbacks = len(demo.callbacks())

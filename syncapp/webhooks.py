@@ -60,7 +60,11 @@ def outbound_message():
         return _soap(soap.fault("unsupported sObject type", client=True), 400)
     try:
         intake.accept(
-            ((n.notification_id, n.record_id) for n in message.notifications),
+            # Notification ids are unique per org; the org is part of the dedupe key.
+            (
+                (f"{message.organization_id[:15]}:{n.notification_id}", n.record_id)
+                for n in message.notifications
+            ),
             store=get_store(),
             enqueue=_enqueue(),
         )
@@ -120,7 +124,7 @@ def events():
         return _problem(422, "schema violation", "invalid fields: " + ", ".join(fields))
     if not is_salesforce_id(event.orgId) or not _org_allowed(event.orgId):
         return _problem(403, "organization not allowed")
-    items = [(f"{event.eventId}:{r.id}", r.id) for r in event.records]
+    items = [(f"{event.orgId[:15]}:{event.eventId}:{r.id}", r.id) for r in event.records]
     try:
         outcomes = intake.accept(items, store=get_store(), enqueue=_enqueue())
     except EnqueueFailed:

@@ -19,7 +19,8 @@ import requests
 
 from scripts.stack import free_port, wait_for
 from syncapp.settings import Settings
-from tests.support.services import require_rabbitmq, require_redis
+from tests.support.bundles import without_ids
+from tests.support.services import clear_redis_namespace, require_rabbitmq, require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sandbox" / "samples" / "liam-st-james.json"
@@ -35,6 +36,7 @@ def _closed(port: int) -> bool:
 def up(tmp_path):
     require_rabbitmq()
     require_redis()
+    clear_redis_namespace()  # this run's earlier stacks used the same sandbox ids
     ports = {name: free_port() for name in ("WEB_PORT", "EMR_PORT", "ORG_PORT", "FLOWER_PORT")}
     env = {
         **os.environ,
@@ -67,11 +69,7 @@ def test_up_shows_flower_and_the_chart(up):
     for url in (flower, org, emr, "ops / flower-pw", "frontdesk / demo-password"):
         assert url in banner
 
-    bundle = json.loads(SAMPLE.read_text())
-    bundle["salesforce_id"] = None  # a new patient: the org assigns every id
-    for key in ("guardians", "insurance", "notes"):
-        for item in bundle[key]:
-            item["salesforce_id"] = None
+    bundle = without_ids(json.loads(SAMPLE.read_text()))  # a new patient: the org assigns ids
     record_id = requests.post(f"{org}/__sandbox__/patients", json=bundle, timeout=10).json()["id"]
     record = wait_for(
         lambda: (

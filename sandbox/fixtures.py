@@ -1,18 +1,24 @@
-"""Full intake bundles for the benchmarks: valid, realistic and distinct per number.
+"""Patients and Salesforce messages for the demo, the tests and the benchmarks.
 
-The same idea as the tests' ``make_bundle`` (bench must not import tests), with
-one difference: every last name carries a letter code of its number, so that
-no two bundles of a run can ever match the portal's name + date-of-birth search
-(an ambiguous match would be a failure, not a measurement).
+One place for what they all need: valid, realistic intake bundles distinct per
+number (every last name carries a letter code of its number, so no two bundles
+of a run can match the portal's name + date-of-birth search), the Salesforce
+ids the org assigned, a comparison of a chart with a record on what both hold,
+and inbound messages as Salesforce sends them. Never imported by production code.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import string
+import time
+import uuid
 from typing import Any
+from xml.sax.saxutils import escape
 
 from syncapp.sfid import to_18
+from syncapp.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 FIRST = ["Zoë", "Liam", "Amélie", "Noah", "Siobhán", "Mateo", "Aaliyah", "José", "Nguyễn", "Chloé"]
 LAST = [
@@ -129,13 +135,38 @@ def make_bundle(n: int, *, notes: int = 2, with_ids: bool = False) -> dict[str, 
     }
 
 
+def with_ids(bundle: dict[str, Any], ids: dict[str, Any]) -> dict[str, Any]:
+    """The bundle with the ids the sandbox org assigned (to send it again as an update)."""
+    b = copy.deepcopy(bundle)
+    b["salesforce_id"] = ids["id"]
+    for key in ("guardians", "insurance", "notes"):
+        for item, rid in zip(b[key], ids.get(key, []), strict=False):
+            item["salesforce_id"] = rid
+    return b
+
+
+def without_ids(bundle: dict[str, Any]) -> dict[str, Any]:
+    """A new patient: the org assigns every id (samples carry ids of another org)."""
+    b = copy.deepcopy(bundle)
+    b["salesforce_id"] = None
+    b["emr_patient_id"] = None
+    for key in ("guardians", "insurance", "notes"):
+        for item in b.get(key, []):
+            item["salesforce_id"] = None
+    return b
+
+
 def normalise(bundle: dict[str, Any]) -> dict[str, Any]:
-    """What both systems hold, in a stable order: to check that a chart is right."""
+    """What both systems hold, in a stable order: a chart is right when this is equal.
+
+    The EMR keeps no Salesforce ids for guardians and coverages, a note's id as its
+    external reference, and a note's date without the time.
+    """
 
     def clean(d: dict[str, Any]) -> dict[str, Any]:
         return {k: (None if v == "" else v) for k, v in d.items() if k != "salesforce_id"}
 
-    patient = copy.deepcopy(bundle["patient"])
+    patient = dict(bundle["patient"])
     patient["address"] = clean(patient.get("address") or {})
     return {
         "patient": clean(patient),
@@ -147,6 +178,75 @@ def normalise(bundle: dict[str, Any]) -> dict[str, Any]:
             (clean(c) for c in bundle.get("insurance", [])), key=lambda c: c["rank"]
         ),
         "notes": sorted(
-            (n["written_at"][:10], n["author"], n["text"]) for n in bundle.get("notes", [])
+            (
+                {
+                    "date": n["written_at"][:10],
+                    "author": n["author"],
+                    "text": n["text"],
+                    "ref": n.get("salesforce_id"),
+                }
+                for n in bundle.get("notes", [])
+            ),
+            key=lambda n: (n["ref"] or "", n["date"], n["text"]),
         ),
+    }
+
+
+ORG_ID = "00D5g000004CDEFEA4"
+
+
+def outbound_message(
+    records: list[tuple[str, str]],
+    *,
+    org_id: str = ORG_ID,
+    fields: dict[str, str] | None = None,
+) -> bytes:
+    """An Outbound Message as Salesforce sends it: ``records`` = [(notification id, record id)].
+
+    ``fields`` are extra sObject values, as an Outbound Message that selects them carries.
+    """
+    extra = "".join(f"<sf:{k}>{escape(v)}</sf:{k}>" for k, v in (fields or {}).items())
+    notes = "".join(
+        f"<Notification><Id>{escape(nid)}</Id>"
+        '<sObject xsi:type="sf:Patient__c" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">'
+        f"<sf:Id>{escape(rid)}</sf:Id>{extra}</sObject></Notification>"
+        for nid, rid in records
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>'
+        '<notifications xmlns="http://soap.sforce.com/2005/09/outbound">'
+        f"<OrganizationId>{org_id}</OrganizationId><ActionId>04k5g000000KzAbAAK</ActionId>"
+        '<SessionId xsi:nil="true"/>'
+        "<EnterpriseUrl>https://example.my.salesforce.com/services/Soap/c/62.0/00D5g000004CDEF</EnterpriseUrl>"
+        "<PartnerUrl>https://example.my.salesforce.com/services/Soap/u/62.0/00D5g000004CDEF</PartnerUrl>"
+        f"{notes}</notifications></soapenv:Body></soapenv:Envelope>"
+    ).encode()
+
+
+def signed_event(
+    record_ids: list[str],
+    *,
+    secret: str,
+    org_id: str = ORG_ID,
+    event_id: str | None = None,
+    timestamp: int | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """The Apex Queueable's signed JSON event: (body, headers)."""
+    body = json.dumps(
+        {
+            "orgId": org_id,
+            "eventId": event_id or str(uuid.uuid4()),
+            "records": [
+                {"id": r, "lastModifiedDate": "2026-11-26T10:00:00.000Z"} for r in record_ids
+            ],
+        }
+    ).encode()
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    return body, {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: ts,
+        SIGNATURE_HEADER: sign(secret, ts, body),
     }
