@@ -22,7 +22,7 @@ from portal_pages.core.browser import is_dead
 from portal_pages.core.retry import run_step
 from portal_pages.result import UpsertResult
 from syncapp.bundle import PatientBundle
-from syncapp.errors import AmbiguousMatch, PortalRejected, PortalUnavailable, SyncError
+from syncapp.errors import AmbiguousMatch, ChartNotFound, PortalUnavailable, SyncError
 from syncapp.logs import timed_step
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class Upsert:
             if not self.step(
                 "open_chart", lambda: self.portal.open_chart(emr_patient_id), navigates=True
             ):
-                raise PortalRejected(
+                raise ChartNotFound(
                     "the portal does not know this EMR patient id", step="open_chart"
                 )
             return True

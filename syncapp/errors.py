@@ -15,6 +15,7 @@ Callers catch a family, never parse a message::
         ├── PortalRejected          the portal refused the data (validation error)
         ├── PageChanged             an expected element is missing: the portal's UI drifted
         ├── AmbiguousMatch          more than one chart matches name + DOB
+        ├── ChartNotFound           the EMR id Salesforce holds is unknown to the portal
         ├── SalesforceRejected      Salesforce answered 4xx (bad request, not found)
         └── ReauthorizationRequired the refresh token was revoked: visit /oauth/login
 
@@ -149,6 +150,16 @@ class AmbiguousMatch(PermanentError):
     """Raised when more than one chart matches the patient's name and date of birth."""
 
     kind = "ambiguous_match"
+
+
+class ChartNotFound(PermanentError):
+    """Raised when the portal does not know the EMR id on the Salesforce record.
+
+    Never "create another chart instead": the chart may have been merged or the id
+    mistyped, and a person must decide.
+    """
+
+    kind = "chart_not_found"
 
 
 class SalesforceRejected(PermanentError):

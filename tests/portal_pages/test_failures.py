@@ -10,7 +10,7 @@ from portal_pages.demo_emr import DemoEmrPortal
 from portal_pages.diff import demographics_values, non_empty
 from syncapp.bundle import PatientBundle
 from syncapp.crypto import get_fernet
-from syncapp.errors import AmbiguousMatch, InvalidBundle, PortalRejected
+from syncapp.errors import AmbiguousMatch, ChartNotFound, InvalidBundle, PortalRejected
 from tests.portal_pages.conftest import full_bundle
 
 
@@ -103,3 +103,13 @@ def test_failure_capture_is_encrypted_and_named_without_values(client, portal):
         len({f.name.split(".")[0] for f in directory.iterdir()})
         <= client.settings.emr_artifact_retention
     )
+
+
+def test_an_emr_id_the_portal_does_not_know_is_permanent_and_creates_nothing(client, portal):
+    charts_before = len(portal.patients())
+    writes_before = len(portal.writes())
+    with pytest.raises(ChartNotFound) as info:
+        client.upsert(full_bundle(), emr_patient_id="MRN-999999", record_id="a0000000000003AAAA")
+    assert info.value.retryable is False
+    assert len(portal.patients()) == charts_before
+    assert len(portal.writes()) == writes_before
