@@ -130,7 +130,7 @@ def test_cli_diff_then_upsert(portal, tmp_path):
     assert up.returncode == 0 and out["created"] is True
     missing = _cli("upsert", portal, tmp_path, "--emr-id", "MRN-999999")
     assert missing.returncode == 1
-    assert json.loads(missing.stdout)["error"] == "portal_rejected"
+    assert json.loads(missing.stdout)["error"] == "chart_not_found"
     assert len(list((tmp_path / "artifacts").iterdir())) == 2  # screenshot + HTML, encrypted
 
 
