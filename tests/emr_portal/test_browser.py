@@ -13,45 +13,29 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from portal_pages.core.driver import quit_driver, start_driver
+from syncapp.settings import Settings
 from tests.support.servers import Server
 
 from .conftest import PASSWORD, USERNAME
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-CHROME_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,900",
-)
-
 
 @pytest.fixture
 def driver() -> Iterator[WebDriver]:
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+    """The product's own driver factory: one place knows Chromium's flags."""
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.skip("Chromium/chromedriver are not installed (make browser)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    d = start_driver(Settings())
     try:
         yield d
     finally:
-        d.quit()
+        quit_driver(d)
 
 
 def wait(d: WebDriver, timeout: float = 10) -> WebDriverWait:
