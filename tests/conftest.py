@@ -21,6 +21,18 @@ os.environ.setdefault("SE_OFFLINE", "true")
 from syncapp.settings import get_settings  # noqa: E402
 
 
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request, tmp_path):
+    """The shared store in both of its forms: SQLite (embedded) and Redis (namespaced)."""
+    from syncapp.kv import RedisStore, SQLiteStore
+    from tests.support.services import require_redis
+
+    if request.param == "sqlite":
+        return SQLiteStore(tmp_path / "store.sqlite")
+    require_redis()
+    return RedisStore(os.environ["REDIS_URL"], namespace=f"t{uuid.uuid4().hex[:6]}")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings():
     """Settings are cached per process; every test starts from the environment it sets."""

@@ -5,23 +5,14 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 
 import pytest
 
 from syncapp.errors import SessionCapReached
-from syncapp.kv import LockNotAcquired, RedisStore, SQLiteStore
+from syncapp.kv import LockNotAcquired, RedisStore
 from syncapp.sfid import is_salesforce_id, to_18
 from tasks.slots import SessionSlots
 from tests.support.services import require_redis
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        return SQLiteStore(tmp_path / "store.sqlite")
-    require_redis()
-    return RedisStore(os.environ["REDIS_URL"], namespace=f"t{uuid.uuid4().hex[:6]}")
 
 
 def test_set_nx_only_once_until_expiry(store):

@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
-import pytest
-
 from syncapp import intake
-from syncapp.kv import RedisStore, SQLiteStore
 from tests.support.salesforce_messages import sf_id
-from tests.support.services import require_redis
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        return SQLiteStore(tmp_path / "s.sqlite")
-    require_redis()
-    return RedisStore(os.environ["REDIS_URL"], namespace=f"i{uuid.uuid4().hex[:6]}")
 
 
 def test_a_job_that_starts_before_the_publish_returns_leaves_no_marker(store):
