@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     emr_password: SecretStr = SecretStr("")
     emr_session_cap: int = Field(2, ge=1)  # concurrent portal sessions the licence allows
     emr_session_max_jobs: int = Field(50, ge=1)  # recycle the browser after this many jobs
+    # A worker that ran no job for this long gives its licensed session slot to others.
+    emr_session_idle_seconds: int = Field(300, ge=30)
     emr_page_timeout: float = 20.0
     emr_artifact_dir: Path = REPO_ROOT / ".data" / "artifacts"
     emr_artifact_retention: int = 50  # failure captures kept, oldest dropped first

@@ -37,7 +37,9 @@ def slots() -> SessionSlots:
     with _lock:
         if "slots" not in _state:
             s = get_settings()
-            _state["slots"] = SessionSlots(get_store(), s.emr_session_cap, s.sync_lock_seconds)
+            # The slot outlives the longest job (it is renewed only when a job starts).
+            ttl = max(s.emr_session_idle_seconds, s.sync_task_time_limit + 60)
+            _state["slots"] = SessionSlots(get_store(), s.emr_session_cap, ttl)
         return _state["slots"]  # type: ignore[return-value]
 
 
