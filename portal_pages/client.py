@@ -11,6 +11,7 @@ one client per worker process.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -127,6 +128,7 @@ class PortalClient:
         emr_patient_id: str | None = None,
         dry_run: bool = False,
         record_id: str | None = None,
+        on_created: Callable[[str], None] | None = None,
     ) -> UpsertResult:
         """Bring the portal's chart to ``bundle``; raise a ``SyncError`` subclass on failure.
 
@@ -138,7 +140,13 @@ class PortalClient:
         with log_context(record_id=record_id), timed_step(log, "upsert", dry_run=dry_run):
             try:
                 portal = self.session()
-                result = sync.upsert(portal, valid, emr_patient_id=emr_patient_id, dry_run=dry_run)
+                result = sync.upsert(
+                    portal,
+                    valid,
+                    emr_patient_id=emr_patient_id,
+                    dry_run=dry_run,
+                    on_created=on_created,
+                )
             except SyncError as exc:
                 exc.record_id = exc.record_id or record_id
                 self._after_failure(exc, record_id)

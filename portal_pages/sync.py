@@ -53,8 +53,16 @@ def _translated(step: str, fn: Callable[[], T]) -> Callable[[], T]:
 class Upsert:
     """One job's state: the chart being worked on and the names of what changed."""
 
-    def __init__(self, portal: Portal, bundle: PatientBundle, *, dry_run: bool) -> None:
+    def __init__(
+        self,
+        portal: Portal,
+        bundle: PatientBundle,
+        *,
+        dry_run: bool,
+        on_created: Callable[[str], None] | None = None,
+    ) -> None:
         self.portal, self.bundle, self.dry_run = portal, bundle, dry_run
+        self.on_created = on_created
         self.mrn: str | None = None
         self.changed: dict[str, None] = {}  # ordered set, merged across retried attempts
 
@@ -113,6 +121,10 @@ class Upsert:
             return self.portal.create_patient(values)
 
         self.mrn = self.step("create_patient", create_once, navigates=True)
+        if self.on_created is not None:
+            # Before anything else can fail: a rerun must find this chart by its id
+            # even if the name or date of birth changes in the meantime.
+            self.on_created(self.mrn)
         self.note([f"demographics.{k}" for k in values])
 
     # --- sections -------------------------------------------------------------------
@@ -168,10 +180,19 @@ class Upsert:
 
 
 def upsert(
-    portal: Portal, bundle: PatientBundle, *, emr_patient_id: str | None, dry_run: bool
+    portal: Portal,
+    bundle: PatientBundle,
+    *,
+    emr_patient_id: str | None,
+    dry_run: bool,
+    on_created: Callable[[str], None] | None = None,
 ) -> UpsertResult:
-    """Bring the portal's chart to ``bundle``; see the module docstring for the rules."""
-    job = Upsert(portal, bundle, dry_run=dry_run)
+    """Bring the portal's chart to ``bundle``; see the module docstring for the rules.
+
+    ``on_created(mrn)`` is called as soon as a new chart exists, before its sections
+    are filled, so that the caller can remember the EMR id of a half-written chart.
+    """
+    job = Upsert(portal, bundle, dry_run=dry_run, on_created=on_created)
     created = False
     if not job.find(emr_patient_id or bundle.emr_patient_id):
         created = True

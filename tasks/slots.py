@@ -3,13 +3,16 @@
 Each worker process that holds a logged-in browser holds one of ``EMR_SESSION_CAP``
 slots in the shared store (key value = the process's token). The slot is renewed
 at every job and expires when the process goes quiet, so a crashed worker frees
-its slot by itself. A process without a slot closes its browser and retries the
+its slot by itself. A slot whose holder was a process on this host that no longer
+exists (a child killed by the OOM killer, say) is taken over at once instead of
+after the expiry. A process without a slot closes its browser and retries the
 job later: it never opens a session the licence does not allow.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 
 from syncapp.errors import SessionCapReached
@@ -21,7 +24,8 @@ class SessionSlots:
         self.store = store
         self.cap = cap
         self.ttl = ttl
-        self.token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.host = socket.gethostname()
+        self.token = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.slot: int | None = None
 
     def _key(self, i: int) -> str:
@@ -41,10 +45,27 @@ class SessionSlots:
             had_slot = self.slot is not None
             self.slot = None
             for i in range(self.cap):
+                if self._holder_is_dead(i):
+                    self.store.delete(self._key(i))
                 if self.store.set_nx(self._key(i), self.token, self.ttl):
                     self.slot = i
                     return not had_slot
         raise SessionCapReached(f"all {self.cap} licensed portal sessions are in use")
+
+    def _holder_is_dead(self, i: int) -> bool:
+        """True when slot ``i`` is held by a process of this host that has exited."""
+        holder = (self.store.get(self._key(i)) or b"").decode()
+        host, _, rest = holder.partition(":")
+        pid = rest.partition(":")[0]
+        if host != self.host or not pid.isdigit():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False  # alive, owned by another user
+        return False
 
     def release(self) -> None:
         if self.slot is None:

@@ -34,6 +34,7 @@ from tasks import deadletter, resources
 from tasks.celery_app import app
 
 log = logging.getLogger("tasks.sync")
+CREATED_TTL = 30 * 24 * 3600  # far longer than any retry or resync of a failed job
 
 
 def backoff(retries: int) -> int:
@@ -46,15 +47,29 @@ def backoff(retries: int) -> int:
     )
 
 
+def created_key(record_id: str) -> str:
+    return f"sync:mrn:{record_id}"
+
+
 def _run(record_id: str) -> dict:
     sf = resources.salesforce()
     with timed_step(log, "read_salesforce"):
         raw = sf.load_bundle(record_id)
     with timed_step(log, "validate"):
         bundle = validate_bundle(raw, record_id=record_id)
+    store = get_store()
+    # A chart we created for this record whose EMR id has not reached Salesforce yet
+    # (the job died in between): find it by id, not by a name or DOB that may change.
+    remembered = store.get(created_key(record_id))
+    emr_patient_id = bundle.emr_patient_id or (remembered.decode() if remembered else None)
     portal = resources.portal()
     with timed_step(log, "portal_upsert"):
-        result = portal.upsert(bundle, emr_patient_id=bundle.emr_patient_id, record_id=record_id)
+        result = portal.upsert(
+            bundle,
+            emr_patient_id=emr_patient_id,
+            record_id=record_id,
+            on_created=lambda mrn: store.set(created_key(record_id), mrn, CREATED_TTL),
+        )
     return {
         "record_id": record_id,
         "status": "Synced",

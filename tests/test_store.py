@@ -56,6 +56,31 @@ def test_session_slots_cap_concurrent_holders(store):
     assert b.ensure()  # renewing its own slot keeps it
 
 
+def _slot_held_by_exited_process(store, host: str) -> None:
+    import subprocess
+    import sys
+
+    exited = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    store.set("emr:session-slot:0", f"{host}:{exited}:gone", ttl=600)
+
+
+def test_a_slot_held_by_an_exited_process_of_this_host_is_taken_over(store):
+    slots = SessionSlots(store, cap=1, ttl=600)
+    _slot_held_by_exited_process(store, slots.host)
+    assert slots.ensure()
+
+
+def test_a_slot_held_on_another_host_waits_for_its_expiry(store):
+    _slot_held_by_exited_process(store, "another-host")
+    with pytest.raises(SessionCapReached):
+        SessionSlots(store, cap=1, ttl=600).ensure()
+
+
 def test_namespaces_do_not_see_each_other():
     require_redis()
     one = RedisStore(os.environ["REDIS_URL"], namespace="ns-one")

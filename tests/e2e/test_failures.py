@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 
 import pytest
+import redis
 
 from scripts.stack import wait_for
 from tests.e2e.conftest import Driver
@@ -39,6 +41,41 @@ def test_worker_killed_mid_sync_is_redelivered_without_duplicates(slow_system: D
     assert len(notes) == 3 and len({n["salesforce_id"] for n in notes}) == 3
     assert system.callbacks(record_id)[-1]["body"]["status"] == "Synced"
     assert system.sync_runs(record_id) >= 2  # it really ran again
+
+
+def test_a_half_written_chart_is_found_again_after_the_name_and_dob_change(slow_system: Driver):
+    """Killed after creating the chart, before Salesforce heard its MRN; then staff edit
+    the name and date of birth. The rerun must still find that chart, not make a twin."""
+    system = slow_system
+    system.emr_faults(latency_ms=150)
+    charts_before = {c["emr_patient_id"] for c in system.charts()}
+    bundle = make_bundle(9, notes=3)
+    ids = system.create_patient(bundle)
+    record_id = ids["id"]
+
+    # The moment the worker has created the chart and noted its EMR id, mid-job.
+    r = redis.Redis.from_url(os.environ["REDIS_URL"])
+    noted = f"{os.environ['SYNC_QUEUE_PREFIX']}:sync:mrn:{record_id}"
+    wait_for(lambda: r.exists(noted), timeout=120, what="the chart to be created", interval=0.02)
+    system.stack.stop_process("worker", sig=signal.SIGKILL)
+    system.org_control("notifications/pause")
+    edited = with_ids(bundle, ids)
+    edited["patient"]["last_name"] = "Renamed-Afterwards"
+    edited["patient"]["date_of_birth"] = "2014-12-24"
+    system.update_patient(edited)  # held: only the redelivered job will sync it
+    system.stack.start_worker("worker")
+    wait_for(
+        lambda: system.sf_patient(record_id)["sync"]["status"] == "Synced",
+        timeout=120,
+        what="the redelivered job to finish",
+        interval=0.2,
+    )
+    system.org_control("notifications/resume")
+    system.wait_quiet()
+    new = [c for c in system.charts() if c["emr_patient_id"] not in charts_before]
+    assert len(new) == 1, f"{len(new)} charts for one patient"
+    system.assert_chart_equals_record(record_id)
+    system.emr_faults(latency_ms=0)
 
 
 def test_invalid_data_fails_writes_nothing_and_resync_recovers(slow_system: Driver):
