@@ -98,7 +98,7 @@ def one_burst(
     drained_s = time.time() - since
     runs = system.sync_runs(since=since)
     last: dict[str, dict[str, Any]] = {}
-    for cb in system.callbacks():
+    for cb in system.timed_callbacks():
         if cb["at"] >= since - 0.001:
             last[cb["record_id"]] = cb
     lost = [
@@ -106,7 +106,7 @@ def one_burst(
         for r in records
         if runs.get(r, 0) == 0
         or last.get(r, {}).get("status") != "Synced"
-        or system.record(r)["sync"]["status"] != "Synced"
+        or system.sf_patient(r)["sync"]["status"] != "Synced"
     ]
     per_record = [runs.get(r, 0) for r in records]
     return {

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import requests
 
+from sandbox.inspection import Sandboxes
 from scripts.stack import EMR_PASSWORD, EMR_USER, ORG_ID, Ports, Stack
 
 T = TypeVar("T")
@@ -60,7 +61,7 @@ def configure_environment(prefix: str, redis_url: str) -> None:
     )
 
 
-class System:
+class System(Sandboxes):
     """One bench run's stack, started piece by piece as the measurements need it."""
 
     def __init__(self, run_dir: Path, *, prefix: str, redis_url: str, session_cap: int) -> None:
@@ -80,16 +81,13 @@ class System:
                 "SYNC_RETRY_BACKOFF_MAX": "5",
             },
         )
-        self.http = requests.Session()
-        self.http.trust_env = False
+        http = requests.Session()
+        http.trust_env = False
+        super().__init__(self.stack.org_url, self.stack.emr_url, http)
         self.services_up = False
         self._used_shared = False  # RabbitMQ and Redis touched: clean them at the end
 
     # --- lifecycle ------------------------------------------------------------------
-    @property
-    def emr_url(self) -> str:
-        return self.stack.emr_url
-
     @property
     def run_dir(self) -> Path:
         return self.stack.run_dir
@@ -156,46 +154,18 @@ class System:
             print(f"  (could not delete the queues {self.prefix}.*)")
 
     # --- Salesforce staff -------------------------------------------------------------
-    def create_patient(self, bundle: dict[str, Any], *, notify: bool = True) -> dict[str, Any]:
-        resp = self.http.post(
-            f"{self.stack.org_url}/__sandbox__/patients",
-            params=None if notify else {"notify": "0"},
-            json=bundle,
-            timeout=10,
-        )
-        resp.raise_for_status()
-        return resp.json()
-
-    def record(self, record_id: str) -> dict[str, Any]:
-        resp = self.http.get(f"{self.stack.org_url}/__sandbox__/patients/{record_id}", timeout=10)
-        resp.raise_for_status()
-        return resp.json()
-
-    def callbacks(self) -> list[dict[str, Any]]:
-        rows = self.http.get(f"{self.stack.org_url}/__sandbox__/callbacks", timeout=10).json()
-        out = []
-        for row in rows:
-            body = row.get("body")
-            body = json.loads(body) if isinstance(body, str) else body
-            if isinstance(body, dict) and body.get("recordId"):
-                out.append(
-                    {
-                        "record_id": body["recordId"],
-                        "status": body.get("status"),
-                        "at": epoch(row["at"]),
-                        "body": body,
-                    }
-                )
-        return out
-
-    def deliveries(self) -> list[dict[str, Any]]:
-        return self.http.get(f"{self.stack.org_url}/__sandbox__/deliveries", timeout=10).json()
-
-    def pending_notifications(self) -> int:
-        body = self.http.get(
-            f"{self.stack.org_url}/__sandbox__/notifications/pending", timeout=10
-        ).json()
-        return int(body["pending"])
+    def timed_callbacks(self) -> list[dict[str, Any]]:
+        """Callbacks with their record id, status and arrival as an epoch time."""
+        return [
+            {
+                "record_id": row["body"]["recordId"],
+                "status": row["body"].get("status"),
+                "at": epoch(row["at"]),
+                "body": row["body"],
+            }
+            for row in self.callbacks()
+            if isinstance(row.get("body"), dict) and row["body"].get("recordId")
+        ]
 
     def wait_callbacks(
         self, record_ids: Iterable[str], *, since: float, timeout: float
@@ -205,7 +175,7 @@ class System:
 
         def done() -> dict[str, dict[str, Any]] | None:
             first: dict[str, dict[str, Any]] = {}
-            for cb in self.callbacks():
+            for cb in self.timed_callbacks():
                 if cb["record_id"] in wanted and cb["at"] >= since - 0.001:
                     first.setdefault(cb["record_id"], cb)
             return first if len(first) == len(wanted) else None
@@ -286,7 +256,7 @@ class System:
                 and not r.keys(f"{self.prefix}:sync:lock:*")
                 and depth("sync") == 0
                 and depth("report") == 0
-                and sum(1 for c in self.callbacks() if c["at"] >= since - 0.001)
+                and sum(1 for c in self.timed_callbacks() if c["at"] >= since - 0.001)
                 >= sum(self.sync_runs(since=since).values())
             )
 

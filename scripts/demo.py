@@ -17,9 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 from sandbox.fixtures import normalise, with_ids, without_ids
+from sandbox.inspection import Sandboxes
 from scripts.stack import ROOT, Ports, Stack
 
 SAMPLES = ROOT / "sandbox" / "samples"
@@ -42,29 +41,10 @@ def _bar(done: int, total: int, elapsed: float) -> None:
     sys.stdout.flush()
 
 
-class Demo:
+class Demo(Sandboxes):
     def __init__(self, stack: Stack) -> None:
+        super().__init__(stack.org_url, stack.emr_url)
         self.stack = stack
-        self.org = stack.org_url
-        self.emr = stack.emr_url
-
-    def create(self, bundle: dict) -> dict:
-        r = requests.post(f"{self.org}/__sandbox__/patients", json=bundle, timeout=10)
-        r.raise_for_status()
-        return r.json()
-
-    def record(self, record_id: str) -> dict:
-        return requests.get(f"{self.org}/__sandbox__/patients/{record_id}", timeout=10).json()
-
-    def charts(self) -> dict[str, dict]:
-        rows = requests.get(f"{self.emr}/__sandbox__/patients", timeout=10).json()
-        return {c["emr_patient_id"]: c for c in rows}
-
-    def writes(self) -> list[dict]:
-        return requests.get(f"{self.emr}/__sandbox__/writes", timeout=10).json()
-
-    def callbacks(self) -> list[dict]:
-        return requests.get(f"{self.org}/__sandbox__/callbacks", timeout=10).json()
 
     def wait(
         self, record_ids: list[str], *, since_callbacks: int, started: dict[str, float]
@@ -74,8 +54,7 @@ class Demo:
         t0 = time.monotonic()
         while len(finished) < len(record_ids):
             for cb in self.callbacks()[since_callbacks:]:
-                body = cb["body"] if isinstance(cb.get("body"), dict) else cb
-                rid = body.get("recordId")
+                rid = cb["body"].get("recordId")
                 if rid in record_ids and rid not in finished:
                     finished[rid] = time.monotonic() - started[rid]
             _bar(len(finished), len(record_ids), time.monotonic() - t0)
@@ -87,11 +66,11 @@ class Demo:
         return finished
 
     def verify(self, record_id: str) -> tuple[bool, str]:
-        record = self.record(record_id)
+        record = self.sf_patient(record_id)
         mrn = record["sync"]["emr_patient_id"]
         if record["sync"]["status"] != "Synced" or not mrn:
             return False, f"status {record['sync']['status']}: {record['sync'].get('error')}"
-        chart = self.charts().get(mrn)
+        chart = next((c for c in self.charts() if c["emr_patient_id"] == mrn), None)
         if chart is None:
             return False, "no chart in the EMR"
         if normalise(chart) != normalise(record):
@@ -105,7 +84,7 @@ def run(stack: Stack) -> int:
     print("\n1. Staff create five patients in Salesforce (the sandbox org).")
     started, created = {}, []
     for bundle in bundles:
-        ids = demo.create(bundle)
+        ids = demo.create_patient(bundle)
         started[ids["id"]] = time.monotonic()
         created.append((ids, bundle))
     ids_list = [ids["id"] for ids, _ in created]
@@ -133,7 +112,7 @@ def run(stack: Stack) -> int:
     before_writes = len(demo.writes())
     before_callbacks = len(demo.callbacks())
     started = {ids["id"]: time.monotonic()}
-    demo.create(update)
+    demo.create_patient(update)
     demo.wait([ids["id"]], since_callbacks=before_callbacks, started=started)
     new = demo.writes()[before_writes:]
     ok, detail = demo.verify(ids["id"])

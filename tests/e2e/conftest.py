@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 import redis
-import requests
 
+from sandbox.inspection import Sandboxes
 from scripts.stack import Ports, Stack, wait_for
 from tests.support.bundles import normalise, with_ids
 from tests.support.services import clear_redis_namespace, require_rabbitmq, require_redis
@@ -26,76 +26,22 @@ from tests.support.services import clear_redis_namespace, require_rabbitmq, requ
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Driver:
+class Driver(Sandboxes):
     """What a test does to the running system, in the words of its users."""
 
     def __init__(self, stack: Stack) -> None:
+        super().__init__(stack.org_url, stack.emr_url)
         self.stack = stack
-
-    # --- Salesforce staff -----------------------------------------------------------
-    def create_patient(self, bundle: dict) -> dict:
-        resp = requests.post(f"{self.stack.org_url}/__sandbox__/patients", json=bundle, timeout=10)
-        resp.raise_for_status()
-        return resp.json()
 
     def update_patient(self, bundle_with_ids: dict) -> dict:
         return self.create_patient(bundle_with_ids)
-
-    def sf_patient(self, record_id: str) -> dict:
-        resp = requests.get(f"{self.stack.org_url}/__sandbox__/patients/{record_id}", timeout=10)
-        resp.raise_for_status()
-        return resp.json()
-
-    def callbacks(self, record_id: str | None = None) -> list[dict]:
-        rows = requests.get(f"{self.stack.org_url}/__sandbox__/callbacks", timeout=10).json()
-        rows = rows.get("callbacks", rows) if isinstance(rows, dict) else rows
-        return [r for r in rows if record_id is None or _body(r).get("recordId") == record_id]
-
-    def deliveries(self) -> list[dict]:
-        rows = requests.get(f"{self.stack.org_url}/__sandbox__/deliveries", timeout=10).json()
-        return rows.get("deliveries", rows) if isinstance(rows, dict) else rows
-
-    def org_control(self, path: str, payload: dict | None = None) -> None:
-        requests.post(
-            f"{self.stack.org_url}/__sandbox__/{path}", json=payload or {}, timeout=10
-        ).raise_for_status()
-
-    # --- the EMR --------------------------------------------------------------------
-    def charts(self) -> list[dict]:
-        rows = requests.get(f"{self.stack.emr_url}/__sandbox__/patients", timeout=10).json()
-        return rows.get("patients", rows) if isinstance(rows, dict) else rows
 
     def chart(self, mrn: str) -> dict:
         matches = [c for c in self.charts() if c["emr_patient_id"] == mrn]
         assert len(matches) == 1, f"expected one chart {mrn}, found {len(matches)}"
         return matches[0]
 
-    def writes(self, mrn: str | None = None) -> list[dict]:
-        rows = requests.get(f"{self.stack.emr_url}/__sandbox__/writes", timeout=10).json()
-        rows = rows.get("writes", rows) if isinstance(rows, dict) else rows
-        return [w for w in rows if mrn is None or w["emr_patient_id"] == mrn]
-
-    def emr_faults(self, **knobs) -> None:
-        requests.post(
-            f"{self.stack.emr_url}/__sandbox__/faults", json=knobs, timeout=10
-        ).raise_for_status()
-
     # --- waiting and checking -------------------------------------------------------
-    def wait_synced(
-        self, record_id: str, *, status: str = "Synced", after: int = 0, timeout: float = 120
-    ) -> dict:
-        """Wait for the (after+1)-th callback for the record, and for it to say ``status``."""
-
-        def done():
-            rows = self.callbacks(record_id)
-            return rows if len(rows) > after else None
-
-        rows = wait_for(
-            done, timeout=timeout, what=f"callback #{after + 1} for {record_id}", interval=0.2
-        )
-        last = _body(rows[-1])
-        assert last["status"] == status, f"callback said {last['status']}: {last.get('error')}"
-        return last
 
     def assert_chart_equals_record(self, record_id: str) -> str:
         record = self.sf_patient(record_id)
@@ -121,12 +67,6 @@ class Driver:
     def sync_jobs(self) -> int:
         """Distinct sync jobs: each ends in exactly one callback, however often it ran."""
         return len({entry["job_id"] for entry in self._sync_starts()})
-
-    def pending_notifications(self) -> int:
-        body = requests.get(
-            f"{self.stack.org_url}/__sandbox__/notifications/pending", timeout=10
-        ).json()
-        return body["pending"] if isinstance(body, dict) else int(body)
 
     def wait_quiet(self, timeout: float = 180) -> None:
         """Wait until every notification was delivered and every started sync reported back.
@@ -163,11 +103,6 @@ class Driver:
             text=True,
             timeout=120,
         )
-
-
-def _body(row: dict) -> dict:
-    body = row.get("body", row)
-    return json.loads(body) if isinstance(body, str) else body
 
 
 @pytest.fixture(scope="module")
