@@ -90,8 +90,15 @@ task_queues = (
         queue_arguments=_queue_args,
     ),
 )
-# The dead-letter queue is declared by ``tasks.deadletter`` (nobody consumes it: a
-# person replays it with ``celery -A tasks resync --failed``).
+# The dead-letter queue: nobody consumes it; a person replays it with
+# ``celery -A tasks resync --failed`` (see ``tasks.deadletter``).
+dead_queue = Queue(
+    DEAD_QUEUE,
+    dead_exchange,
+    routing_key=DEAD_QUEUE,
+    durable=True,
+    queue_arguments={"x-queue-type": "quorum"} if not _backend.embedded else {},
+)
 task_default_queue = SYNC_QUEUE
 task_default_exchange = _prefix
 task_default_exchange_type = "topic"

@@ -14,27 +14,8 @@ import json
 import time
 from dataclasses import dataclass
 
-from kombu import Queue
-
 import celeryconfig
 from tasks.celery_app import app
-
-
-def dead_queue() -> Queue:
-    args = {"x-queue-type": "quorum"} if not app.conf.broker_url.startswith("sqla") else {}
-    return Queue(
-        celeryconfig.DEAD_QUEUE,
-        celeryconfig.dead_exchange,
-        routing_key=celeryconfig.DEAD_QUEUE,
-        durable=True,
-        queue_arguments=args,
-    )
-
-
-def declare() -> None:
-    """Declare the dead-letter exchange and queue (idempotent)."""
-    with app.connection_for_write() as conn:
-        dead_queue()(conn.default_channel).declare()
 
 
 def publish(record_id: str, *, task: str, kind: str, job_id: str | None) -> None:
@@ -45,7 +26,7 @@ def publish(record_id: str, *, task: str, kind: str, job_id: str | None) -> None
             body,
             exchange=celeryconfig.dead_exchange,
             routing_key=celeryconfig.DEAD_QUEUE,
-            declare=[dead_queue()],
+            declare=[celeryconfig.dead_queue],
             serializer="json",
             delivery_mode=2,
             retry=True,
@@ -76,7 +57,7 @@ def drain(*, keep: bool = False) -> list[DeadLetter]:
     """Take every dead letter off the queue (or, with ``keep``, look and put them back)."""
     letters: list[DeadLetter] = []
     with app.connection_for_write() as conn:
-        queue = dead_queue()(conn.default_channel)
+        queue = celeryconfig.dead_queue(conn.default_channel)
         queue.declare()
         held = []
         while True:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import celeryconfig
 from tasks.celery_app import app
-from tasks.deadletter import dead_queue
 
 
 def declare_all() -> None:
@@ -11,4 +11,4 @@ def declare_all() -> None:
         channel = conn.default_channel
         for queue in app.conf.task_queues:
             queue(channel).declare()
-        dead_queue()(channel).declare()
+        celeryconfig.dead_queue(channel).declare()
