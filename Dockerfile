@@ -13,4 +13,6 @@ RUN pip install --no-cache-dir --no-deps -e . && useradd --create-home sync && m
 USER sync
 ENV SYNC_DATA_DIR=/data
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--timeout", "30", "syncapp.app:create_app()"]
+# Threaded workers with timeouts: a slow client holds one thread, not a whole worker.
+# A buffering reverse proxy (TLS terminator) still belongs in front (README).
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", "--threads", "32", "--timeout", "30", "--graceful-timeout", "30", "--keep-alive", "5", "syncapp.web.app:create_app()"]

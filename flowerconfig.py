@@ -3,10 +3,26 @@
 Task arguments are Salesforce record ids by design and results hold ids and
 field names only; ``format_task`` is a second guard for the UI, in case a
 future task forgets: anything that is not an id or a field name is masked.
-Basic auth comes from ``FLOWER_BASIC_AUTH`` (``user:password``) on the command line.
+Basic auth comes from ``FLOWER_BASIC_AUTH`` (``user:password``), read here (and
+accepted on the command line). In production (``SYNC_ENV``, the default) Flower
+refuses to start without it, or with a default or short password, like the web
+app and the worker (``syncapp.preflight``).
 """
 
+import os
 import re
+
+
+def _preflight():
+    from syncapp.preflight import enforce
+    from syncapp.settings import get_settings
+
+    enforce(get_settings(), "flower")
+
+
+_preflight()
+if os.environ.get("FLOWER_BASIC_AUTH"):
+    basic_auth = [os.environ["FLOWER_BASIC_AUTH"]]
 
 _SAFE = re.compile(r"^[\[\]()'\", ]*(?:[A-Za-z0-9]{15,18}|MRN-\d+)?[\[\]()'\", ]*$")
 

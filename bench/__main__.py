@@ -1,7 +1,8 @@
 """``python -m bench`` (``make bench``): every ratio of DESIGN.md, measured in one run.
 
 Order matters for cost and for fairness: the measurements that need only the
-portal (floor, warm/cold, no-op) run first, with no workers alive to compete
+portal (floor, warm/cold, no-op and update, then again at each ``--latency-ms``
+and once more with static files slowed too) run first, with no workers alive to compete
 for the two cores; then the org, the web app and worker1 start for the
 end-to-end sync, throughput (worker2 joins), the bursts, and memory, which is
 sampled from worker1's browser as it passes job milestones (1 and 30) during
@@ -27,9 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scripts.stack import ROOT
+from tests.support.servers import ROOT
 
-NAMES = ("floor", "warm_cold", "noop", "e2e", "throughput", "burst", "memory")
+NAMES = ("floor", "warm_cold", "noop", "latency", "e2e", "throughput", "burst", "memory")
 STACK_NAMES = {"e2e", "throughput", "burst", "memory"}
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 SESSION_CAP = 2  # 2 cores here: one browser per core at most
@@ -61,6 +62,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help=f"run only these ({', '.join(NAMES)}); repeatable or comma-separated",
     )
+    p.add_argument(
+        "--latency-ms",
+        default="150",
+        metavar="N[,N...]",
+        help="also measure floor and warm jobs at these portal latencies (default 150; "
+        "0 ms is always measured; '' for none)",
+    )
+    p.add_argument(
+        "--no-static-latency",
+        action="store_true",
+        help="skip the pass at the highest latency with static files slowed too",
+    )
+    p.add_argument(
+        "--portal",
+        choices=("demo_emr", "gnuhealth"),
+        default="demo_emr",
+        help="gnuhealth: the real GNU Health beside a plain Selenium script (bench/gnuhealth.py)",
+    )
     p.add_argument("--out", type=Path, default=ROOT / ".data" / "bench" / "latest.json")
     p.add_argument(
         "--run-dir",
@@ -74,11 +93,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown --only {sorted(unknown)}; choose from {', '.join(NAMES)}")
     args.selected = only or set(NAMES)
+    try:
+        args.latencies = sorted(
+            {float(x) for x in args.latency_ms.split(",") if x.strip() and float(x) > 0}
+        )
+    except ValueError:
+        p.error("--latency-ms takes numbers, e.g. 150 or 50,150")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.portal == "gnuhealth":
+        from bench import gnuhealth
+
+        return gnuhealth.main(quick=args.quick)
     sizes = QUICK if args.quick else FULL
     selected: set[str] = args.selected
     prefix = f"bench-{os.getpid()}"
@@ -87,8 +116,12 @@ def main(argv: list[str] | None = None) -> int:
 
     configure_environment(prefix, REDIS_URL)  # before anything reads the settings
 
-    from bench import burst, e2e, floor, memory, report, throughput, warm_cold
+    from bench import burst, e2e, floor, latency, memory, report, throughput, warm_cold
+    from bench.probe import CommandCounter
     from bench.system import System, emr_credentials
+
+    counter = CommandCounter()  # WebDriver commands of this process, per job
+    counter.install()
 
     shutil.rmtree(args.run_dir, ignore_errors=True)
     args.run_dir.mkdir(parents=True)
@@ -133,12 +166,38 @@ def main(argv: list[str] | None = None) -> int:
                     settings,
                     n=sizes.warm_cold_n,
                     first_n=2000,
+                    sandboxes=system,
                     cold="warm_cold" in selected,
                     noop="noop" in selected,
+                    counter=counter,
                 )
                 m["warm_cold"] = warm_cold.summary(wc)
 
-            phase("warm vs cold jobs, no-op resync (in process)", run_wc)
+            phase("warm vs cold jobs, update and no-op resync (in process)", run_wc)
+        if "latency" in selected:
+            passes = [(ms, False) for ms in args.latencies]
+            if args.latencies and not args.no_static_latency:
+                passes.append((args.latencies[-1], True))
+            m["latency"] = {}
+            for i, (ms, static) in enumerate(passes):
+
+                def run_latency(ms: float = ms, static: bool = static, i: int = i) -> None:
+                    same = m["latency"].get(latency.label(ms, False), {}).get("floor")
+                    m["latency"][latency.label(ms, static)] = latency.measure(
+                        system,
+                        latency_ms=ms,
+                        static=static,
+                        reps=min(sizes.floor_reps, 5),
+                        n=sizes.warm_cold_n,
+                        first_n=7000 + 100 * i,
+                        username=user,
+                        password=password,
+                        counter=counter,
+                        floor_result=same if static else None,
+                    )
+
+                what = f"at {ms:g} ms latency" + (", static files too" if static else "")
+                phase(f"floor and warm jobs {what}", run_latency)
 
         if selected & STACK_NAMES:
             phase("start org, web app, worker1 (RabbitMQ + Redis)", system.start_services)
@@ -198,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         if probe is not None:
             probe.stop()
         system.stop()
+        counter.uninstall()
 
     rows = report.ratios(m)
     run_info = {
@@ -215,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     report.write_json(args.out, run_info, m, rows)
     print()
     print(report.table(rows))
+    if report.missed(rows):
+        print("\n" + report.missed(rows))
     print(f"\n{len(rows)} ratios in {run_info['seconds']} s; JSON: {args.out}")
     failed = [r.key for r in rows if r.key.endswith("_lost") and r.value > 0]
     if errors or failed:

@@ -23,7 +23,7 @@ from typing import Any
 import requests
 
 from bench.system import System
-from sandbox.fixtures import make_bundle, outbound_message, sf_id
+from tests.support.fixtures import make_bundle, outbound_message, sf_id
 
 MAX_PER_ENVELOPE = 100  # Salesforce's own limit per Outbound Message
 

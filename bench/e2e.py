@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from bench.system import System
-from sandbox.fixtures import make_bundle
+from tests.support.fixtures import make_bundle
 
 # The page-object steps of one upsert (``portal_pages.sync``), in order.
 PORTAL_STEPS = ("search", "create_patient", "demographics", "guardians", "insurance", "notes")

@@ -8,6 +8,13 @@ for a create (read from the sandbox's request log): log in with the CSRF token,
 search, open the new-patient page, create, open the chart and each tab, save
 two guardians, two coverages and the notes. Static assets are left out: the
 browser only revalidates them (304), and they are not the portal's work.
+
+Two more floors, in the same open session, for the jobs that follow a create
+(the commonest in production): a one-field update by EMR id (open the chart,
+read demographics, save the field, read the other three sections) and a no-op
+resync by EMR id (open the chart, read the four sections). Each is *serial*,
+one request after another, as the portal's pages issue them when tabs are
+opened one by one; a browser that reads the sections in parallel can beat it.
 """
 
 from __future__ import annotations
@@ -15,13 +22,18 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from sandbox.fixtures import make_bundle, normalise
+from sandbox.emr_portal.request_log import kind_of
+from tests.support.fixtures import make_bundle, normalise
+
+UPDATED_PHONE = "(555) 999-0001"  # the one field an update changes (browser and floor alike)
 
 _LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -108,10 +120,13 @@ class PortalHttp:
         self.http.trust_env = False  # local addresses only: never a proxy
         self.csrf = ""
         self.requests = 0
+        self.kinds: Counter[str] = Counter()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         resp = self.http.request(method, self.base + path, timeout=30, **kwargs)
         self.requests += 1 + len(resp.history)
+        for r in (*resp.history, resp):
+            self.kinds[kind_of(urlsplit(r.url).path)] += 1
         if resp.status_code >= 400:
             raise RuntimeError(f"{method} {path} answered HTTP {resp.status_code}")
         return resp
@@ -172,6 +187,25 @@ class PortalHttp:
             self._api("POST", f"/api/patients/{mrn}/notes", note_body(n))
         return mrn
 
+    def _open_chart(self, mrn: str) -> None:
+        self._call("GET", f"/patients/{mrn}?tab=demographics")
+        self._api("GET", f"/api/patients/{mrn}/demographics")
+
+    def _read_other_sections(self, mrn: str) -> None:
+        for tab in ("guardians", "insurance", "notes"):
+            self._api("GET", f"/api/patients/{mrn}/{tab}")
+
+    def update_by_id(self, mrn: str, changes: dict[str, Any]) -> None:
+        """A one-section update: open the chart, save the changed fields, read the rest."""
+        self._open_chart(mrn)
+        self._api("PATCH", f"/api/patients/{mrn}/demographics", changes)
+        self._read_other_sections(mrn)
+
+    def noop_by_id(self, mrn: str) -> None:
+        """A resync that finds nothing to change: open the chart and read every section."""
+        self._open_chart(mrn)
+        self._read_other_sections(mrn)
+
     def close(self) -> None:
         self.http.close()
 
@@ -182,6 +216,11 @@ class FloorRun:
     job_s: float
     requests: int
     mrn: str
+    kinds: dict[str, int] = field(default_factory=dict)
+    update_s: float = 0.0
+    noop_s: float = 0.0
+    update_kinds: dict[str, int] = field(default_factory=dict)
+    noop_kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_s(self) -> float:
@@ -194,11 +233,21 @@ def replay_once(emr_url: str, bundle: dict[str, Any], username: str, password: s
         t0 = time.perf_counter()
         client.login()
         t1 = time.perf_counter()
+        login_kinds = Counter(client.kinds)
         mrn = client.create_intake(bundle)
         t2 = time.perf_counter()
+        run = FloorRun(t1 - t0, t2 - t1, client.requests, mrn, dict(client.kinds - login_kinds))
+        before = Counter(client.kinds)
+        t3 = time.perf_counter()
+        client.update_by_id(mrn, {"phone": UPDATED_PHONE})
+        t4 = time.perf_counter()
+        run.update_s, run.update_kinds = t4 - t3, dict(client.kinds - before)
+        before = Counter(client.kinds)
+        client.noop_by_id(mrn)
+        run.noop_s, run.noop_kinds = time.perf_counter() - t4, dict(client.kinds - before)
     finally:
         client.close()
-    return FloorRun(t1 - t0, t2 - t1, client.requests, mrn)
+    return run
 
 
 def check_chart(emr_url: str, mrn: str, bundle: dict[str, Any]) -> None:
@@ -218,11 +267,21 @@ def measure(
         bundle = make_bundle(first_n + i, with_ids=True)
         run = replay_once(emr_url, bundle, username, password)
         if i == 0:
-            check_chart(emr_url, run.mrn, bundle)
+            # the chart after the create and the one-field update
+            check_chart(
+                emr_url,
+                run.mrn,
+                {**bundle, "patient": {**bundle["patient"], "phone": UPDATED_PHONE}},
+            )
         runs.append(run)
     return {
         "reps": reps,
         "requests_per_intake": runs[0].requests,
+        "requests": runs[0].kinds,
+        "update_requests": runs[0].update_kinds,
+        "noop_requests": runs[0].noop_kinds,
+        "update_s": statistics.median(r.update_s for r in runs),
+        "noop_s": statistics.median(r.noop_s for r in runs),
         "login_s": statistics.median(r.login_s for r in runs),
         "job_s": statistics.median(r.job_s for r in runs),
         "total_s": statistics.median(r.total_s for r in runs),

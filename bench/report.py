@@ -11,29 +11,12 @@ chart, a no-op wrote nothing) do fail the run.
 from __future__ import annotations
 
 import json
-import operator
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-_OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, ">=": operator.ge}
-
-
-@dataclass
-class Ratio:
-    key: str
-    name: str
-    value: float
-    raw: str
-    goal: str | None = None  # e.g. ">= 2"
-
-    @property
-    def met(self) -> bool | None:
-        if self.goal is None:
-            return None
-        op, _, bound = self.goal.partition(" ")
-        return _OPS[op](self.value, float(bound))
+from bench import cost_rows
+from bench.ratio import Ratio
 
 
 def _get(d: dict[str, Any], *path: str) -> Any:
@@ -104,15 +87,6 @@ def ratios(m: dict[str, Any]) -> list[Ratio]:
                 cold / warm,
                 f"{cold:.2f} s vs {warm:.2f} s",
                 ">= 2",
-            )
-        )
-    if warm and floor_job:
-        out.append(
-            Ratio(
-                "warm_vs_floor",
-                "warm job in the browser / floor in an open session (no queue)",
-                warm / floor_job,
-                f"{warm:.2f} s vs {floor_job * 1000:.0f} ms",
             )
         )
     if cold and floor_total:
@@ -201,7 +175,20 @@ def ratios(m: dict[str, Any]) -> list[Ratio]:
                     goal,
                 )
             )
+    out += cost_rows.rows(m)
     return out
+
+
+def missed(rows: list[Ratio]) -> str:
+    """One paragraph per missed goal: by how much, and where the time went."""
+    lines = []
+    for r in rows:
+        if r.met is False:
+            by = f" by {r.missed_by:.0%}" if r.missed_by is not None else ""
+            lines.append(f"MISSED{by}: {r.key} = {r.value:.2f}, goal {r.goal}")
+            if r.why:
+                lines.append(f"    {r.why}")
+    return "\n".join(lines)
 
 
 def table(rows: list[Ratio]) -> str:
@@ -220,7 +207,7 @@ def write_json(
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "run": run,
-        "ratios": {r.key: {**asdict(r), "met": r.met} for r in rows},
+        "ratios": {r.key: {**asdict(r), "met": r.met, "missed_by": r.missed_by} for r in rows},
         "measurements": measurements,
     }
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")

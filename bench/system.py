@@ -1,6 +1,7 @@
 """The running system under measurement: the sandboxes, the web app and real workers.
 
-``scripts.stack.Stack`` starts every process; this adds what the benchmarks
+The harness (``tests/support``) starts every process and knows when the system
+is quiet; this adds what the benchmarks
 need around it: its own queues (``SYNC_QUEUE_PREFIX=bench-<pid>``) on the real
 RabbitMQ, its own Redis database (flushed at start and end), acting as staff
 in the sandbox org, reading the workers' JSON logs, and waiting (by polling
@@ -9,40 +10,22 @@ with deadlines, never by sleeping a guessed time) for the system to go quiet.
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
 
 from sandbox.inspection import Sandboxes
-from scripts.stack import EMR_PASSWORD, EMR_USER, ORG_ID, Ports, Stack
+from tests.support.broker import delete_queues
+from tests.support.quiet import epoch, wait_quiet, worker_events
+from tests.support.servers import wait_until as poll
+from tests.support.stack import EMR_PASSWORD, EMR_USER, Ports, Stack
 
 T = TypeVar("T")
 BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
-QUEUES = ("sync", "report", "dead")
-
-
-def poll(condition: Callable[[], T | None], *, timeout: float, what: str, every: float = 0.05) -> T:
-    """Return ``condition()``'s first truthy value; a deadline, never a guessed sleep."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(every)  # poll interval
-
-
-def epoch(iso: str) -> float:
-    """An ISO 8601 time (the org's callbacks, the workers' log lines) as a Unix time."""
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 def configure_environment(prefix: str, redis_url: str) -> None:
@@ -135,22 +118,7 @@ class System(Sandboxes):
 
     def _delete_queues(self) -> None:
         """Leave the shared RabbitMQ as we found it (best effort)."""
-        from kombu import Connection
-
-        try:
-            with Connection(os.environ["CELERY_BROKER_URL"], connect_timeout=2) as conn:
-                channel = conn.channel()
-                for name in QUEUES:
-                    try:
-                        channel.queue_delete(f"{self.prefix}.{name}")
-                    except Exception:  # noqa: BLE001 - a queue never declared: nothing to do
-                        channel = conn.channel()
-                for exchange in (self.prefix, f"{self.prefix}.dlx"):
-                    try:
-                        channel.exchange_delete(exchange)
-                    except Exception:  # noqa: BLE001
-                        channel = conn.channel()
-        except Exception:  # noqa: BLE001 - cleanup must not hide the results
+        if not delete_queues(self.prefix, os.environ["CELERY_BROKER_URL"]):
             print(f"  (could not delete the queues {self.prefix}.*)")
 
     # --- Salesforce staff -------------------------------------------------------------
@@ -193,28 +161,13 @@ class System(Sandboxes):
     def webhook_url(self) -> str:
         return f"{self.stack.web_url}/salesforce/outbound-message"
 
-    @staticmethod
-    def org_id() -> str:
-        return ORG_ID
+    def org_id(self) -> str:
+        return self.stack.org_id
 
     # --- workers' logs ------------------------------------------------------------------
     def events(self, names: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Every JSON log line of the named workers (all by default), with ``worker`` added."""
-        out = []
-        for path in sorted(self.run_dir.glob("worker*.log")):
-            if names is not None and path.stem not in set(names):
-                continue
-            for line in path.read_text(errors="replace").splitlines():
-                if not line.startswith("{"):
-                    continue
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                event["worker"] = path.stem
-                event["t"] = epoch(event["ts"]) if "ts" in event else 0.0
-                out.append(event)
-        return out
+        return worker_events(self.run_dir, names)
 
     def sync_runs(self, *, since: float, names: Iterable[str] | None = None) -> Counter[str]:
         """Jobs started per record id since ``since`` (the "sync started" log line)."""
@@ -225,42 +178,19 @@ class System(Sandboxes):
         )
 
     def wait_quiet(self, *, since: float, timeout: float) -> None:
-        """Nothing pending, queued, locked or in flight, and every started job reported back.
+        """Nothing pending, queued, locked or in flight, and every job since ``since`` reported.
 
-        The order of checks follows the job: a job logs "sync started" before it clears
-        its queued marker and reports after it releases its lock, so there is no moment
-        where work is in flight and all of these look idle.
+        The harness counts jobs, not runs: a retried job no longer makes this wait out
+        its whole timeout.
         """
-        import redis
-
-        from tasks.celery_app import app
-
-        r = redis.Redis.from_url(self.redis_url, socket_connect_timeout=2)
-
-        def depth(name: str) -> int:
-            from kombu import Connection
-
-            with Connection(app.conf.broker_url, connect_timeout=2) as conn:
-                try:
-                    _, count, _ = conn.channel().queue_declare(
-                        f"{self.prefix}.{name}", passive=True
-                    )
-                except conn.channel_errors:
-                    return 0
-                return int(count)
-
-        def quiet() -> bool:
-            return (
-                self.pending_notifications() == 0
-                and not r.keys(f"{self.prefix}:sync:queued:*")
-                and not r.keys(f"{self.prefix}:sync:lock:*")
-                and depth("sync") == 0
-                and depth("report") == 0
-                and sum(1 for c in self.timed_callbacks() if c["at"] >= since - 0.001)
-                >= sum(self.sync_runs(since=since).values())
-            )
-
-        poll(quiet, timeout=timeout, what="the system to be quiet", every=0.3)
+        wait_quiet(
+            self,
+            run_dir=self.run_dir,
+            redis_url=self.redis_url,
+            prefix=self.prefix,
+            since=since,
+            timeout=timeout,
+        )
 
 
 def emr_credentials() -> tuple[str, str]:

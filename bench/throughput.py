@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from bench.system import System, poll
-from sandbox.fixtures import make_bundle
+from tests.support.fixtures import make_bundle
 
 
 def batch(system: System, numbers: list[int], *, timeout: float) -> dict[str, Any]:

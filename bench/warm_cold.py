@@ -10,23 +10,34 @@ machine's load hits both alike. A cold job is timed from "new client" to
 The no-op resync is the commonest job in production (a notification for a
 record whose synced fields did not change): the charts made by the warm
 creates are upserted again with the same bundle and their MRN. It must read
-every section and write nothing; the portal's write log checks that.
+every section and write nothing; the portal's write log checks that. The
+one-field update (the next commonest) changes the phone number of each of
+those charts by EMR id: it must write exactly that field.
+
+Every warm job is also costed (``bench.probe``): its portal requests by kind,
+the time the portal spent on them, the rest (client-side time) and the
+WebDriver commands it sent.
 """
 
 from __future__ import annotations
 
+import copy
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from bench.floor import UPDATED_PHONE
+from bench.probe import CommandCounter, JobCost, measured, summarise
 from portal_pages import PortalClient
-from sandbox.fixtures import make_bundle
+from sandbox.inspection import Sandboxes
 from syncapp.bundle import validate_bundle
 from syncapp.settings import Settings
+from tests.support.fixtures import make_bundle
 
 
 def portal_settings(emr_url: str, run_dir: Path, username: str, password: str) -> Settings:
@@ -45,6 +56,7 @@ class Job:
     bundle: dict[str, Any]
     seconds: float
     mrn: str
+    cost: JobCost | None = None
 
 
 @dataclass
@@ -54,9 +66,19 @@ class WarmCold:
     cold: list[float] = field(default_factory=list)
     noop: list[float] = field(default_factory=list)
     noop_writes: int = 0
+    update: list[float] = field(default_factory=list)
+    update_writes: int = 0
+    costs: dict[str, list[JobCost]] = field(default_factory=dict)
 
 
-def _upsert(client: PortalClient, bundle: dict[str, Any], mrn: str | None = None) -> Job:
+def _upsert(
+    client: PortalClient,
+    bundle: dict[str, Any],
+    mrn: str | None = None,
+    *,
+    changes: list[str] | None = None,
+) -> Job:
+    """One job; by EMR id it must change exactly ``changes`` (nothing by default)."""
     valid = validate_bundle(bundle)
     t0 = time.perf_counter()
     result = client.upsert(valid, emr_patient_id=mrn, record_id=bundle["salesforce_id"])
@@ -65,9 +87,16 @@ def _upsert(client: PortalClient, bundle: dict[str, Any], mrn: str | None = None
         raise RuntimeError("upsert returned no MRN")
     if mrn is None and not result.created:
         raise RuntimeError("expected a create, the portal found an existing chart")
-    if mrn is not None and result.changed_fields:
-        raise RuntimeError(f"no-op resync changed {result.changed_fields}")
+    if mrn is not None and result.changed_fields != (changes or []):
+        raise RuntimeError(f"resync changed {result.changed_fields}, expected {changes or []}")
     return Job(bundle, seconds, result.emr_patient_id)
+
+
+def updated(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The same patient with one field changed (the floor's update changes the same one)."""
+    out = copy.deepcopy(bundle)
+    out["patient"]["phone"] = UPDATED_PHONE
+    return out
 
 
 def _cold_job(settings: Settings, bundle: dict[str, Any]) -> float:
@@ -82,23 +111,56 @@ def _cold_job(settings: Settings, bundle: dict[str, Any]) -> float:
 
 
 def measure(
-    settings: Settings, *, n: int, first_n: int, cold: bool = True, noop: bool = True
+    settings: Settings,
+    *,
+    n: int,
+    first_n: int,
+    sandboxes: Sandboxes,
+    cold: bool = True,
+    noop: bool = True,
+    update: bool = True,
+    counter: CommandCounter | None = None,
 ) -> WarmCold:
     """``n`` warm creates (after one uncounted warm-up) interleaved with ``n`` cold ones,
-    then ``n`` no-op resyncs of the warm-created charts in the same warm client."""
+    then ``n`` one-field updates and ``n`` no-op resyncs of the warm-created charts by
+    EMR id, in the same warm client; every warm job costed."""
     out = WarmCold()
     numbers = iter(range(first_n, first_n + 3 * n + 1))
     client = PortalClient.from_settings(settings)
+
+    def costed(kind: str, run: Callable[[], Job]) -> Job:
+        with measured(sandboxes, counter) as cost:
+            job = run()
+        job.cost = cost
+        out.costs.setdefault(kind, []).append(cost)
+        return job
+
     try:
         out.first_job_s = _upsert(client, make_bundle(next(numbers), with_ids=True)).seconds
         for _ in range(n):
-            out.warm.append(_upsert(client, make_bundle(next(numbers), with_ids=True)))
+            bundle = make_bundle(next(numbers), with_ids=True)
+            out.warm.append(costed("warm", lambda b=bundle: _upsert(client, b)))
             if cold:
                 out.cold.append(_cold_job(settings, make_bundle(next(numbers), with_ids=True)))
+        if update:
+            before = len(_writes(settings.emr_url))
+            for job in out.warm:
+                job.bundle = updated(job.bundle)
+                done = costed(
+                    "update",
+                    lambda j=job: _upsert(
+                        client, j.bundle, mrn=j.mrn, changes=["demographics.phone"]
+                    ),
+                )
+                out.update.append(done.seconds)
+            out.update_writes = len(_writes(settings.emr_url)) - before
+            if out.update_writes != len(out.warm):
+                raise RuntimeError(f"{len(out.warm)} updates wrote {out.update_writes} fields")
         if noop:
             before = len(_writes(settings.emr_url))
             for job in out.warm:
-                out.noop.append(_upsert(client, job.bundle, mrn=job.mrn).seconds)
+                done = costed("noop", lambda j=job: _upsert(client, j.bundle, mrn=j.mrn))
+                out.noop.append(done.seconds)
             out.noop_writes = len(_writes(settings.emr_url)) - before
     finally:
         client.close()
@@ -123,4 +185,10 @@ def summary(wc: WarmCold) -> dict[str, Any]:
         out["noop_s"] = statistics.median(wc.noop)
         out["samples_noop_s"] = [round(s, 3) for s in wc.noop]
         out["noop_fields_written"] = wc.noop_writes
+    if wc.update:
+        out["update_s"] = statistics.median(wc.update)
+        out["samples_update_s"] = [round(s, 3) for s in wc.update]
+        out["update_fields_written"] = wc.update_writes
+    # per kind of warm job: requests by kind, portal / client time, WebDriver commands
+    out["costs"] = {kind: summarise(costs) for kind, costs in wc.costs.items()}
     return out

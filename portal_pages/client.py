@@ -1,6 +1,6 @@
 """A logged-in portal session reused across jobs, the way a front-desk clerk works.
 
-Starting Chromium and logging in is most of a small job's cost (FACTS.md: a
+Starting Chromium and logging in is most of a small job's cost (docs/facts.md: a
 cold job ~3.8 s vs a warm one well under 1 s), so a worker keeps one browser
 and its session. It is recycled (quit, and a fresh one started on next use)
 after ``emr_session_max_jobs`` jobs, which bounds memory and session age, and
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from portal_pages import sync
-from portal_pages.adapters import Portal, get_adapter
+from portal_pages.adapters import Portal, check_bundle, check_configuration, get_adapter
 from portal_pages.core import artifacts, network
 from portal_pages.core.browser import Browser
 from portal_pages.core.driver import quit_driver, start_driver
@@ -64,8 +64,13 @@ class PortalClient:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> PortalClient:
-        """Cheap: resolves the adapter (``UnknownPortal`` early) but starts no browser."""
+        """Cheap: resolves and checks the adapter's configuration, but starts no browser.
+
+        ``UnknownPortal`` / ``AdapterConfigError`` early, at start-up: an unknown
+        ``EMR_*`` variable or an invalid adapter setting stops the process here.
+        """
         settings = settings or get_settings()
+        check_configuration(settings)
         return cls(settings, get_adapter(settings.emr_portal))
 
     # --- the session ----------------------------------------------------------------
@@ -129,14 +134,17 @@ class PortalClient:
         dry_run: bool = False,
         record_id: str | None = None,
         on_created: Callable[[str], None] | None = None,
+        before_adopt: Callable[[str], None] | None = None,
     ) -> UpsertResult:
         """Bring the portal's chart to ``bundle``; raise a ``SyncError`` subclass on failure.
 
-        The bundle is validated before the portal is touched (``InvalidBundle``).
+        The bundle is validated before the portal is touched (``InvalidBundle``),
+        with the core rules and then the adapter's own (payers, address formats...).
         Retryable failures are retried per step within the job; what is still
         failing is raised for the task's own backoff.
         """
         valid = checked_bundle(bundle, record_id)
+        check_bundle(self.portal_cls, valid, record_id)
         with log_context(record_id=record_id), timed_step(log, "upsert", dry_run=dry_run):
             try:
                 portal = self.session()
@@ -146,6 +154,7 @@ class PortalClient:
                     emr_patient_id=emr_patient_id,
                     dry_run=dry_run,
                     on_created=on_created,
+                    before_adopt=before_adopt,
                 )
             except SyncError as exc:
                 exc.record_id = exc.record_id or record_id

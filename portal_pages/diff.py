@@ -5,6 +5,12 @@ No browser here. Section values are flat dicts in a portal-independent shape
 ``bool``); each adapter converts its widgets to and from that shape. The plans
 these functions return name what to write and, for the result, which fields
 changed, by *name* only (``guardians.0.phone``), never by value.
+
+``not_stored`` is an adapter's capability declaration (``Portal.not_stored``):
+section names (``"guardians"``) and ``section.field`` names
+(``"demographics.middle_name"``, ``"insurance.group_number"`` for every rank)
+that its EMR cannot hold. Those are dropped from what the chart should hold, so
+they never count as a difference and are never written.
 """
 
 from __future__ import annotations
@@ -40,6 +46,35 @@ COVERAGE_FIELDS = (
     "effective_date",
 )
 RANKS = ("primary", "secondary")
+SECTIONS = ("demographics", "guardians", "insurance", "notes")
+NotStored = frozenset[str]
+_NOTHING: NotStored = frozenset()
+
+
+def stored(section: str, values: Mapping[str, Value], not_stored: NotStored) -> Values:
+    """``values`` without the fields of ``section`` the EMR cannot hold."""
+    return {k: v for k, v in values.items() if f"{section}.{k}" not in not_stored}
+
+
+def not_stored_names(bundle: PatientBundle, not_stored: NotStored) -> list[str]:
+    """The declared names for which ``bundle`` has data: what Salesforce is told is not kept."""
+    have = {
+        "demographics": [demographics_values(bundle.patient)],
+        "guardians": [guardian_values(g) for g in bundle.guardians],
+        "insurance": [coverage_values(c) for c in bundle.insurance],
+        "notes": [note_values(n) for n in bundle.notes],
+    }
+    names = []
+    for name in sorted(not_stored):
+        section, _, field_name = name.partition(".")
+        rows = have.get(section, [])
+        if field_name:
+            held = any(row.get(field_name) not in ("", False, None) for row in rows)
+        else:
+            held = bool(rows)
+        if held:
+            names.append(name)
+    return names
 
 
 def _text(value: object) -> str:
@@ -133,12 +168,14 @@ class GuardianPlan:
         return names + (["guardians.removed"] if self.removes else [])
 
 
-def plan_guardians(current: Iterable[GuardianRow], desired: list[Guardian]) -> GuardianPlan:
+def plan_guardians(
+    current: Iterable[GuardianRow], desired: list[Guardian], not_stored: NotStored = _NOTHING
+) -> GuardianPlan:
     """Match by first + last name (case-insensitive); update, add, remove to reach ``desired``."""
     unmatched = list(current)
     plan = GuardianPlan()
     for index, guardian in enumerate(desired):
-        want = guardian_values(guardian)
+        want = stored("guardians", guardian_values(guardian), not_stored)
         row = next((r for r in unmatched if r.match_key == guardian.match_key), None)
         if row is None:
             plan.adds.append((index, non_empty(want)))
@@ -171,10 +208,12 @@ class CoveragePlan:
         return names
 
 
-def plan_coverages(current: Mapping[str, Values | None], desired: list[Coverage]) -> CoveragePlan:
+def plan_coverages(
+    current: Mapping[str, Values | None], desired: list[Coverage], not_stored: NotStored = _NOTHING
+) -> CoveragePlan:
     """Coverages are matched by rank: update the fields that differ, add, or remove."""
     plan = CoveragePlan()
-    wanted = {c.rank: coverage_values(c) for c in desired}
+    wanted = {c.rank: stored("insurance", coverage_values(c), not_stored) for c in desired}
     for rank in RANKS:
         have, want = current.get(rank), wanted.get(rank)
         if want is None:
@@ -202,9 +241,16 @@ def notes_changed_fields(additions: list[tuple[int, Values]]) -> list[str]:
     return [f"notes.{i}.added" for i, _ in additions]
 
 
-def creation_changed_fields(bundle: PatientBundle) -> list[str]:
+def creation_changed_fields(bundle: PatientBundle, not_stored: NotStored = _NOTHING) -> list[str]:
     """What creating the chart from scratch writes, by name (dry run of a new patient)."""
-    names = [f"demographics.{k}" for k in non_empty(demographics_values(bundle.patient))]
-    names += [f"guardians.{i}.added" for i in range(len(bundle.guardians))]
-    names += [f"insurance.{c.rank}.added" for r in RANKS for c in bundle.insurance if c.rank == r]
-    return names + [f"notes.{i}.added" for i in range(len(bundle.notes))]
+    demographics = stored("demographics", demographics_values(bundle.patient), not_stored)
+    names = [f"demographics.{k}" for k in non_empty(demographics)]
+    if "guardians" not in not_stored:
+        names += [f"guardians.{i}.added" for i in range(len(bundle.guardians))]
+    if "insurance" not in not_stored:
+        names += [
+            f"insurance.{c.rank}.added" for r in RANKS for c in bundle.insurance if c.rank == r
+        ]
+    if "notes" not in not_stored:
+        names += [f"notes.{i}.added" for i in range(len(bundle.notes))]
+    return names

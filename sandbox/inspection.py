@@ -66,3 +66,7 @@ class Sandboxes:
 
     def emr_faults(self, **knobs: Any) -> None:
         self._post(f"{self.emr_url}/__sandbox__/faults", knobs)
+
+    def emr_requests(self, since: float = 0.0) -> list[dict[str, Any]]:
+        """The portal's request log from ``since`` (a Unix time): kind, status, start, end."""
+        return self._get(f"{self.emr_url}/__sandbox__/requests?since={since!r}")

@@ -17,9 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox.fixtures import normalise, with_ids, without_ids
 from sandbox.inspection import Sandboxes
-from scripts.stack import ROOT, Ports, Stack
+from tests.support.broker import delete_queues
+from tests.support.fixtures import normalise, with_ids, without_ids
+from tests.support.servers import ROOT
+from tests.support.stack import Ports, Stack
 
 SAMPLES = ROOT / "sandbox" / "samples"
 TIMEOUT = float(os.environ.get("DEMO_TIMEOUT", 240))
@@ -45,6 +47,7 @@ class Demo(Sandboxes):
     def __init__(self, stack: Stack) -> None:
         super().__init__(stack.org_url, stack.emr_url)
         self.stack = stack
+        self.gnuhealth = _gnuhealth()  # EMR_PORTAL=gnuhealth: the real GNU Health is the EMR
 
     def wait(
         self, record_ids: list[str], *, since_callbacks: int, started: dict[str, float]
@@ -70,6 +73,8 @@ class Demo(Sandboxes):
         mrn = record["sync"]["emr_patient_id"]
         if record["sync"]["status"] != "Synced" or not mrn:
             return False, f"status {record['sync']['status']}: {record['sync'].get('error')}"
+        if self.gnuhealth is not None:
+            return self.gnuhealth.verify(record, mrn)
         chart = next((c for c in self.charts() if c["emr_patient_id"] == mrn), None)
         if chart is None:
             return False, "no chart in the EMR"
@@ -100,11 +105,13 @@ def run(stack: Stack) -> int:
         ok, detail = demo.verify(record_id)
         ok_all &= ok
         mrn = detail if ok else "-"
-        count = sum(1 for w in writes if w["emr_patient_id"] == mrn)
+        count = sum(1 for w in writes if w["emr_patient_id"] == mrn) if not demo.gnuhealth else "-"
         print(
             f"   {record_id:<20} {mrn:<12} {count:>14} {secs[record_id]:>8.1f}  {'yes' if ok else 'NO: ' + detail}"
         )
 
+    if demo.gnuhealth is not None:
+        return _gnuhealth_update(demo, created, ok_all)
     print("\n2. Staff change one guardian's phone number on the first patient.")
     ids, bundle = created[0]
     update = with_ids(bundle, ids)
@@ -134,14 +141,14 @@ def run(stack: Stack) -> int:
 def main() -> int:
     import logging
 
-    from syncapp.backend import get_backend
+    from syncapp.backend import choose
     from syncapp.settings import get_settings
 
     logging.getLogger("syncapp.backend").setLevel(logging.ERROR)  # we say it ourselves, below
     run_dir = Path(tempfile.mkdtemp(prefix="sf-emr-sync-demo-"))
     os.environ.setdefault("SYNC_DATA_DIR", str(run_dir / "data"))
     get_settings.cache_clear()
-    backend = get_backend()
+    backend = choose(get_settings())
     if backend.embedded:
         print("backend: embedded default (SQLite broker and store) - RabbitMQ/Redis not reachable.")
         print(
@@ -150,6 +157,8 @@ def main() -> int:
     else:
         print("backend: RabbitMQ + Redis")
     os.environ.setdefault("SYNC_QUEUE_PREFIX", f"demo-{os.getpid()}")
+    gnuhealth = _gnuhealth()
+    emr_env = gnuhealth.prepare() if gnuhealth is not None else {}
     stack = Stack(
         run_dir,
         Ports.free(),
@@ -158,6 +167,7 @@ def main() -> int:
             "SYNC_QUEUE_PREFIX": os.environ["SYNC_QUEUE_PREFIX"],
             "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             "LOG_LEVEL": "INFO",
+            **emr_env,
         },
     )
     print(f"logs: {run_dir}")
@@ -170,21 +180,44 @@ def main() -> int:
         stack.stop()
         _cleanup_queues(backend)
         print("stopped everything the demo started.")
+        if gnuhealth is not None:
+            print("GNU Health keeps running with the demo's patients: make gnuhealth-stop")
+
+
+def _gnuhealth():
+    if os.environ.get("EMR_PORTAL") != "gnuhealth":
+        return None
+    from scripts.gnuhealth.demo import GnuHealthDemo
+
+    return GnuHealthDemo()
+
+
+def _gnuhealth_update(demo: Demo, created: list, ok_all: bool) -> int:
+    """GNU Health stores no guardians: staff change the first patient's phone instead."""
+    print("\n2. Staff change the first patient's phone number.")
+    ids, bundle = created[0]
+    update = with_ids(bundle, ids)
+    update["patient"]["phone"] = "(555) 010-9999"
+    mrn = demo.sf_patient(ids["id"])["sync"]["emr_patient_id"]
+    before, before_callbacks = demo.gnuhealth.stored(mrn), len(demo.callbacks())
+    demo.create_patient(update)
+    demo.wait([ids["id"]], since_callbacks=before_callbacks, started={ids["id"]: time.monotonic()})
+    after = demo.gnuhealth.stored(mrn)
+    fields = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    ok, detail = demo.verify(ids["id"])
+    print(f"   fields changed in GNU Health: {fields or 'none'}")
+    only_one = ok and fields == ["demographics.phone"]
+    print(f"   only the changed field was written: {'yes' if only_one else 'NO: ' + detail}")
+    ok_all &= only_one
+    print(f"\n{'OK' if ok_all else 'FAILED'}: {len(created)} patients checked in GNU Health")
+    return 0 if ok_all else 1
 
 
 def _cleanup_queues(backend) -> None:
     """Delete the demo's own queues so a shared RabbitMQ stays clean."""
     if backend.embedded:
         return
-    try:
-        from kombu import Connection
-
-        prefix = os.environ["SYNC_QUEUE_PREFIX"]
-        with Connection(backend.broker_url, connect_timeout=2) as conn:
-            channel = conn.channel()
-            for name in ("sync", "report", "dead"):
-                channel.queue_delete(f"{prefix}.{name}")
-    except Exception:  # noqa: BLE001 - cleanup is best effort
+    if not delete_queues(os.environ["SYNC_QUEUE_PREFIX"], backend.broker_url):
         print("  (could not delete the demo's queues)")
 
 

@@ -1,6 +1,6 @@
 """``python -m syncapp --port 8000``: the web app on werkzeug, for demos and tests.
 
-Production runs ``gunicorn 'syncapp.app:create_app()'`` (see the Procfile).
+Production runs ``gunicorn 'syncapp.web.app:create_app()'`` (see the Procfile).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 
 from werkzeug.serving import run_simple
 
-from syncapp.app import create_app
+from syncapp.web.app import create_app
 
 
 def main() -> None:

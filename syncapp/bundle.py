@@ -2,7 +2,9 @@
 
 Salesforce records are mapped into it (``syncapp.field_map``), the portal layer
 brings a chart to it (``portal_pages``), and the sandboxes report in it. Values
-are validated here once, so that nothing invalid ever reaches the EMR. Pydantic
+are validated here once, for what is true of any patient in any EMR; each EMR
+adapter adds its own value rules (payers, address formats, member-id patterns:
+``Portal.bundle_problems``) before the portal is touched. Pydantic
 is told to hide inputs in its errors, and ``validate_bundle`` rewrites errors to
 field names only, because error texts reach logs and Salesforce.
 """
@@ -10,36 +12,19 @@ field names only, because error texts reach logs and Salesforce.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from syncapp.bundle_partial import partial
 from syncapp.errors import InvalidBundle
-
-PAYERS = (
-    "Aetna",
-    "Blue Cross Blue Shield",
-    "Cigna",
-    "Humana",
-    "Kaiser Permanente",
-    "Medicaid",
-    "Medicare",
-    "Tricare",
-    "UnitedHealthcare",
-    "Self-pay",
-)
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
-    "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split()
-)
 
 # Letters of any script, with the spaces, apostrophes, hyphens and periods that real names carry.
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\u2019.\-][^\W\d_]*)*$")
 _PHONE = re.compile(r"^\+?[0-9 ().\-]{7,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_MEMBER_ID = re.compile(r"^[A-Za-z0-9]{5,20}$")
-_POSTAL = re.compile(r"^\d{5}(?:-\d{4})?$")
 
 Sex = Literal["female", "male", "other", "unknown"]
 Relationship = Literal["mother", "father", "guardian", "grandparent", "other"]
@@ -79,27 +64,34 @@ _check_email = _optional(_EMAIL, "email address")
 
 
 class Address(_Model):
+    """Any country's address: its format (state codes, postal codes) is the EMR adapter's rule."""
+
     street: str | None = Field(None, max_length=120)
     city: str | None = Field(None, max_length=60)
-    state: str | None = None
-    postal_code: str | None = None
+    state: str | None = Field(None, max_length=60)
+    postal_code: str | None = Field(None, max_length=20)
 
-    @field_validator("state")
+
+class _Person(_Model):
+    """The rules of a person's names and contact details, for a patient and a guardian alike."""
+
+    @field_validator("first_name", "last_name", check_fields=False)
     @classmethod
-    def _state(cls, v: str | None) -> str | None:
-        if v in (None, ""):
-            return None
-        if v.upper() not in US_STATES:
-            raise ValueError("is not a US two-letter state code")
-        return v.upper()
+    def _required_name(cls, v: str) -> str:
+        return _name(v, required=True)  # type: ignore[return-value]
 
-    @field_validator("postal_code")
+    @field_validator("phone", check_fields=False)
     @classmethod
-    def _postal(cls, v: str | None) -> str | None:
-        return _optional(_POSTAL, "US ZIP code")(v)
+    def _phone(cls, v: str | None) -> str | None:
+        return _check_phone(v)
+
+    @field_validator("email", check_fields=False)
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        return _check_email(v)
 
 
-class Demographics(_Model):
+class Demographics(_Person):
     first_name: str
     middle_name: str | None = None
     last_name: str
@@ -108,11 +100,6 @@ class Demographics(_Model):
     phone: str | None = None
     email: str | None = None
     address: Address = Field(default_factory=Address)
-
-    @field_validator("first_name", "last_name")
-    @classmethod
-    def _required_name(cls, v: str) -> str:
-        return _name(v, required=True)  # type: ignore[return-value]
 
     @field_validator("middle_name")
     @classmethod
@@ -128,11 +115,8 @@ class Demographics(_Model):
             raise ValueError("is before 1900")
         return v
 
-    _phone = field_validator("phone")(classmethod(lambda cls, v: _check_phone(v)))
-    _email = field_validator("email")(classmethod(lambda cls, v: _check_email(v)))
 
-
-class Guardian(_Model):
+class Guardian(_Person):
     salesforce_id: str | None = None
     first_name: str
     last_name: str
@@ -140,14 +124,6 @@ class Guardian(_Model):
     phone: str | None = None
     email: str | None = None
     is_primary: bool = False
-
-    @field_validator("first_name", "last_name")
-    @classmethod
-    def _required_name(cls, v: str) -> str:
-        return _name(v, required=True)  # type: ignore[return-value]
-
-    _phone = field_validator("phone")(classmethod(lambda cls, v: _check_phone(v)))
-    _email = field_validator("email")(classmethod(lambda cls, v: _check_email(v)))
 
     @property
     def match_key(self) -> tuple[str, str]:
@@ -158,26 +134,12 @@ class Guardian(_Model):
 class Coverage(_Model):
     salesforce_id: str | None = None
     rank: Rank
-    payer: str
-    member_id: str
+    payer: str = Field(min_length=1, max_length=120)  # which payers exist is the EMR's rule
+    member_id: str = Field(min_length=1, max_length=40)  # so is the member-id format
     group_number: str | None = Field(None, max_length=30)
     subscriber_name: str | None = Field(None, max_length=120)
     subscriber_relationship: SubscriberRelationship = "self"
     effective_date: date | None = None
-
-    @field_validator("payer")
-    @classmethod
-    def _payer(cls, v: str) -> str:
-        if v not in PAYERS:
-            raise ValueError("is not a payer the portal knows")
-        return v
-
-    @field_validator("member_id")
-    @classmethod
-    def _member(cls, v: str) -> str:
-        if not _MEMBER_ID.match(v):
-            raise ValueError("must be 5-20 letters and digits")
-        return v
 
 
 class Note(_Model):
@@ -219,20 +181,49 @@ def _loc(error: dict) -> str:
     return ".".join(str(p) for p in error["loc"]) or "bundle"
 
 
-def validate_bundle(data: dict[str, Any], *, record_id: str | None = None) -> PatientBundle:
+# An EMR adapter's value rules: ``(field path, why)`` for each value that EMR would refuse.
+Rules = Callable[[PatientBundle], list[tuple[str, str]]]
+
+
+def validate_bundle(
+    data: dict[str, Any], *, record_id: str | None = None, rules: Rules | None = None
+) -> PatientBundle:
     """Validate a bundle dict; raise ``InvalidBundle`` naming fields, never values.
 
     The message is what Salesforce staff read in ``EMR_Sync_Error__c``, so it says
-    which field is wrong and why ("patient.date_of_birth is in the future").
+    which field is wrong and why ("patient.date_of_birth is in the future"), for
+    every field at once: the core rules' and, given ``rules``, the EMR adapter's,
+    run even when the core refuses the bundle (on a partial one, ``bundle_partial``;
+    rules that cannot read it are skipped and the core's reasons stand alone).
     """
     try:
-        return PatientBundle.model_validate(data)
+        bundle = PatientBundle.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_input=False, include_url=False):
-            msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{_loc(err)} {msg}")
-        fields = [_loc(e) for e in exc.errors(include_input=False)]
-        raise InvalidBundle(
-            "Invalid patient data: " + "; ".join(problems), record_id=record_id, fields=fields
-        ) from None
+        errors = exc.errors(include_input=False, include_url=False)
+        problems = [(_loc(e), e["msg"].removeprefix("Value error, ")) for e in errors]
+        if rules is not None:
+            problems += _partial_rules(rules, data, [e["loc"] for e in errors], problems)
+        raise _refused(problems, record_id) from None
+    problems = list(rules(bundle)) if rules is not None else []
+    if problems:
+        raise _refused(problems, record_id)
+    return bundle
+
+
+def _refused(problems: list[tuple[str, str]], record_id: str | None) -> InvalidBundle:
+    return InvalidBundle(
+        "Invalid patient data: " + "; ".join(f"{f} {why}" for f, why in problems),
+        record_id=record_id,
+        fields=list(dict.fromkeys(f for f, _ in problems)),
+    )
+
+
+def _partial_rules(
+    rules: Rules, data: Any, refused: list[tuple], known: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    seen = {f for f, _ in known}
+    try:
+        found = rules(partial(PatientBundle, data, refused))  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - rules written for valid bundles; the core's reasons stand
+        return []
+    return [(f, why) for f, why in found if f not in seen]

@@ -1,6 +1,7 @@
 """Encryption at rest for patient data and tokens (Fernet, from ``cryptography``).
 
-Production sets ``SYNC_ENCRYPTION_KEY``. For demos and tests without one, a key is
+Production must set ``SYNC_ENCRYPTION_KEY`` (without it, nothing is encrypted or
+decrypted). For demos and tests (``SYNC_ENV=development``) without one, a key is
 generated once into the data directory (mode 0600) so that restarts can still
 read what was written; the log says so, because that key sits beside the data.
 """
@@ -43,4 +44,7 @@ def get_fernet() -> MultiFernet:
     """The process's cipher for data at rest."""
     s = get_settings()
     keys = s.sync_encryption_key.get_secret_value() if s.sync_encryption_key else ""
+    if not keys and s.production:
+        # Fail closed: a key generated beside the data protects nothing.
+        raise RuntimeError("SYNC_ENCRYPTION_KEY is required in production (SYNC_ENV=production)")
     return _fernet_for(keys, str(s.sync_data_dir))

@@ -14,8 +14,10 @@ Callers catch a family, never parse a message::
         ├── InvalidBundle           the Salesforce record fails validation
         ├── PortalRejected          the portal refused the data (validation error)
         ├── PageChanged             an expected element is missing: the portal's UI drifted
+        │   └── PageScriptFailed    our own page-object script threw: a bug, named by page object
         ├── AmbiguousMatch          more than one chart matches name + DOB
         ├── ChartNotFound           the EMR id Salesforce holds is unknown to the portal
+        ├── DuplicatePatient        the chart found by name + DOB is another record's
         ├── SalesforceRejected      Salesforce answered 4xx (bad request, not found)
         └── ReauthorizationRequired the refresh token was revoked: visit /oauth/login
 
@@ -146,6 +148,12 @@ class PageChanged(PermanentError):
     kind = "page_changed"
 
 
+class PageScriptFailed(PageChanged):
+    """Raised when a page object's own script throws: a bug (or drift), never worth a retry."""
+
+    kind = "page_script_failed"
+
+
 class AmbiguousMatch(PermanentError):
     """Raised when more than one chart matches the patient's name and date of birth."""
 
@@ -160,6 +168,17 @@ class ChartNotFound(PermanentError):
     """
 
     kind = "chart_not_found"
+
+
+class DuplicatePatient(PermanentError):
+    """Raised when the chart found by name + DOB already belongs to another Salesforce record.
+
+    Two records for one child is a CRM mistake a person must resolve (merge them in
+    Salesforce); adopting the chart would write both records into it. The message
+    names the other record by id only.
+    """
+
+    kind = "duplicate_patient"
 
 
 class SalesforceRejected(PermanentError):

@@ -44,6 +44,7 @@ class ObjectMap(_Strict):
 
     sobject: str
     relationship: str | None = None  # child relationship name in SOQL, e.g. Guardians__r
+    parent_field: str | None = None  # a child's lookup to its patient, e.g. Patient__c
     order_by: str | None = None
     fields: dict[str, FieldSpec | str]
 
@@ -89,6 +90,7 @@ DEFAULT_MAP: dict[str, Any] = {
         "guardians": {
             "sobject": "Guardian__c",
             "relationship": "Guardians__r",
+            "parent_field": "Patient__c",
             "order_by": "CreatedDate, Id",
             "fields": {
                 "first_name": "FirstName__c",
@@ -111,6 +113,7 @@ DEFAULT_MAP: dict[str, Any] = {
         "insurance": {
             "sobject": "Insurance_Coverage__c",
             "relationship": "Coverages__r",
+            "parent_field": "Patient__c",
             "order_by": "Rank__c, Id",
             "fields": {
                 "rank": _pick("Rank__c", {"Primary": "primary", "Secondary": "secondary"}),
@@ -128,6 +131,7 @@ DEFAULT_MAP: dict[str, Any] = {
         "notes": {
             "sobject": "Case_Note__c",
             "relationship": "Case_Notes__r",
+            "parent_field": "Patient__c",
             "order_by": "Written_At__c, Id",
             "fields": {
                 "written_at": {"field": "Written_At__c", "type": "datetime"},

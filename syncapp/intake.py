@@ -10,9 +10,12 @@ Two markers in the shared store make notifications idempotent and bursts cheap:
   needs no job of its own: the queued job will read the record's newest state
   from Salesforce anyway. Fifty edits in a second cost one or two syncs.
 
-If a publish fails, every marker set for this request is removed again and the
-caller answers with an error, so that Salesforce retries: nothing is acknowledged
-that was not stored.
+A delivery is remembered as seen only after every job of the request is on the
+broker (publisher-confirmed) and its markers are on the shared store: if anything
+fails, the caller answers with an error so that Salesforce retries, and nothing
+was marked seen — even when the store went away mid-request and the queued markers
+could not be removed (they expire within minutes). A retried notification whose
+job did get published costs one more, idempotent, job.
 """
 
 from __future__ import annotations
@@ -23,20 +26,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from syncapp.errors import EnqueueFailed
+from syncapp.keys import queued as queued_key
+from syncapp.keys import seen as seen_key
 from syncapp.kv import KeyValueStore
 
 log = logging.getLogger(__name__)
 
 SEEN_TTL = 7 * 24 * 3600  # longer than Salesforce's 24 h of Outbound Message retries
-QUEUED_TTL = 3600  # backstop only: the worker clears the marker when the job starts
-
-
-def queued_key(record_id: str) -> str:
-    return f"sync:queued:{record_id}"
-
-
-def seen_key(delivery_id: str) -> str:
-    return f"sf:seen:{delivery_id}"
+# Backstop only: the worker clears the marker when the job starts. Short, so that the
+# marker of a job that never ran swallows later changes for minutes, not an hour; a
+# longer backlog only costs a second (idempotent) job for the record.
+QUEUED_TTL = 600
 
 
 @dataclass
@@ -59,13 +59,15 @@ def accept(
     """
     outcomes: list[Outcome] = []
     undo: list[str] = []
+    seen: dict[str, None] = {}  # delivered now; remembered once all of it is durable
     try:
         for delivery_id, record_id in items:
-            if delivery_id is not None and not store.set_nx(seen_key(delivery_id), "1", SEEN_TTL):
+            key = seen_key(delivery_id) if delivery_id is not None else None
+            if key is not None and (key in seen or store.get(key) is not None):
                 outcomes.append(Outcome(record_id, duplicate=True))
                 continue
-            if delivery_id is not None:
-                undo.append(seen_key(delivery_id))
+            if key is not None:
+                seen[key] = None
             # The job id is chosen before publishing: the worker may start the job and
             # clear the marker before ``enqueue`` even returns, so the marker must never
             # be written after the publish (it would outlive its job and swallow changes).
@@ -76,12 +78,10 @@ def accept(
             undo.append(queued_key(record_id))
             enqueue(record_id, job_id)
             outcomes.append(Outcome(record_id, job_id=job_id))
+        for key in seen:
+            store.set(key, "1", SEEN_TTL)
     except Exception as exc:
-        for key in undo:
-            try:
-                store.delete(key)
-            except Exception:  # noqa: BLE001 - best effort; TTLs are the backstop
-                log.warning("could not roll back a marker", extra={"step": "intake"})
+        _roll_back(store, undo)
         if isinstance(exc, EnqueueFailed):
             raise
         raise EnqueueFailed(f"could not enqueue ({type(exc).__name__})", step="enqueue") from None
@@ -95,3 +95,12 @@ def accept(
         },
     )
     return outcomes
+
+
+def _roll_back(store: KeyValueStore, keys: list[str]) -> None:
+    """Remove this request's queued markers; best effort, their short TTL is the backstop."""
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception:  # noqa: BLE001 - the store may be the thing that failed
+            log.warning("could not roll back a marker", extra={"step": "intake"})

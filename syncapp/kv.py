@@ -31,6 +31,7 @@ class KeyValueStore(Protocol):
     def set_nx(self, key: str, value: bytes | str, ttl: float) -> bool: ...
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, ttl: float | None = None) -> int: ...
+    def renew(self, key: str, value: bytes | str, ttl: float) -> bool: ...
     def lock(
         self, name: str, timeout: float, wait: float, token: str | None = None
     ) -> Iterator[None]: ...
@@ -38,6 +39,15 @@ class KeyValueStore(Protocol):
 
 def _b(value: bytes | str) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
+
+
+# Compare-and-extend, atomically: only the holder renews its lease.
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
 
 
 class RedisStore:
@@ -58,6 +68,10 @@ class RedisStore:
 
     def delete(self, key: str) -> None:
         self.client.delete(self.ns + key)
+
+    def renew(self, key: str, value: bytes | str, ttl: float) -> bool:
+        """Extend ``key``'s expiry to ``ttl`` if it still holds ``value`` (a lock's lease)."""
+        return bool(self.client.eval(_RENEW, 1, self.ns + key, _b(value), int(ttl * 1000)))
 
     def incr(self, key: str, ttl: float | None = None) -> int:
         pipe = self.client.pipeline()
@@ -133,6 +147,15 @@ class SQLiteStore:
 
     def delete(self, key: str) -> None:
         self._conn().execute("DELETE FROM kv WHERE key=?", (key,))
+
+    def renew(self, key: str, value: bytes | str, ttl: float) -> bool:
+        """Extend ``key``'s expiry to ``ttl`` if it still holds ``value`` (a lock's lease)."""
+        now = time.time()
+        cur = self._conn().execute(
+            "UPDATE kv SET expires_at=? WHERE key=? AND value=? AND (expires_at IS NULL OR expires_at>?)",
+            (now + ttl, key, _b(value), now),
+        )
+        return cur.rowcount == 1
 
     def incr(self, key: str, ttl: float | None = None) -> int:
         conn = self._conn()

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from syncapp import steps
+
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "sync_log_context", default=None
 )
@@ -126,6 +128,7 @@ def timed_step(logger: logging.Logger, step: str, **extra) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
+        steps.observed(step, time.monotonic() - start, False)
         logger.warning(
             "step failed",
             extra={
@@ -136,6 +139,7 @@ def timed_step(logger: logging.Logger, step: str, **extra) -> Iterator[None]:
             },
         )
         raise
+    steps.observed(step, time.monotonic() - start, True)
     logger.info(
         "step done",
         extra={"step": step, "duration_ms": round((time.monotonic() - start) * 1000), **extra},

@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from syncapp.errors import SalesforceRejected, SalesforceUnavailable
-from syncapp.field_map import FieldMap, build_query, get_field_map, record_to_bundle
+from syncapp.field_map import FieldMap, build_query, get_field_map, record_to_bundle, soql_quote
 from syncapp.settings import Settings
 from syncapp.tokens import Token, TokenStore
 
@@ -91,6 +91,39 @@ class SalesforceClient:
             self._complete_children(record, child.relationship or "", record_id)
         return record_to_bundle(record, self.field_map)
 
+    def other_record_with_emr_id(self, emr_patient_id: str, record_id: str) -> str | None:
+        """The id of another patient record that already carries ``emr_patient_id``, if any.
+
+        One SOQL query, asked before a chart found by name + DOB is adopted: a chart
+        that belongs to another record must not absorb this one.
+        """
+        patient = self.field_map.patient
+        field = patient.specs()["emr_patient_id"].field
+        query = (
+            f"SELECT Id FROM {patient.sobject} WHERE {field} = {soql_quote(emr_patient_id)}"
+            f" AND Id != {soql_quote(record_id)} LIMIT 1"
+        )
+        path = f"/services/data/v{self.settings.sf_api_version}/query"
+        body = self._request(
+            "GET", path, step="check_duplicate", record_id=record_id, params={"q": query}
+        ).json()
+        records = body.get("records") or []
+        return str(records[0]["Id"]) if records else None
+
+    def query(self, soql: str, *, step: str) -> list[dict[str, Any]]:
+        """Every row of a SOQL query, following ``nextRecordsUrl`` (for ids-only queries).
+
+        Callers select ids, timestamps and sync fields, never patient data: the rows
+        may be logged by count and kept in task state.
+        """
+        path = f"/services/data/v{self.settings.sf_api_version}/query"
+        body = self._request("GET", path, step=step, record_id="", params={"q": soql}).json()
+        rows = list(body.get("records") or [])
+        while not body.get("done", True) and body.get("nextRecordsUrl"):
+            body = self._request("GET", body["nextRecordsUrl"], step=step, record_id="").json()
+            rows.extend(body.get("records") or [])
+        return rows
+
     def post_callback(
         self,
         record_id: str,
@@ -98,10 +131,12 @@ class SalesforceClient:
         emr_patient_id: str | None = None,
         changed_fields: Iterable[str] = (),
         error: str | None = None,
+        not_stored: Iterable[str] = (),
     ) -> dict[str, Any] | None:
         """POST the sync result to the Apex REST resource, which sets the sync fields.
 
-        ``error`` must be a value-free message (``str(SyncError)``). Raises like
+        ``error`` must be a value-free message (``str(SyncError)``); ``not_stored``
+        names what the EMR cannot hold (``UpsertResult.not_stored``). Raises like
         ``load_bundle``; returns the resource's JSON answer, if any.
         """
         payload = {
@@ -109,6 +144,7 @@ class SalesforceClient:
             "status": status,
             "emrPatientId": emr_patient_id,
             "changedFields": list(changed_fields),
+            "notStored": list(not_stored),
             "error": error,
         }
         response = self._request(

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
+    # "production" (the default: fail closed) refuses to start without real secrets
+    # (syncapp.preflight); "development" is what make demo, make up and the tests say.
+    sync_env: str = Field("production", pattern="^(production|development)$")
+
     # --- infrastructure -------------------------------------------------------
     celery_broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -37,6 +41,8 @@ class Settings(BaseSettings):
     # --- web app --------------------------------------------------------------
     flask_secret_key: SecretStr = SecretStr("dev-only-change-me")
     webhook_max_bytes: int = 1_000_000
+    webhook_max_json_depth: int = Field(8, ge=2)  # nesting of a JSON event, checked before parsing
+    webhook_max_notifications: int = Field(100, ge=1, le=100)  # per Outbound Message (SF: 100)
     public_base_url: str = "http://127.0.0.1:8000"
     # "user:password" guarding /oauth/* (connect/disconnect Salesforce); unset = loopback only.
     admin_basic_auth: SecretStr | None = None
@@ -49,6 +55,13 @@ class Settings(BaseSettings):
     sf_api_version: str = "62.0"
     sf_allowed_org_ids: str = ""  # comma-separated 15/18-char org ids
     sf_signing_secret: SecretStr = SecretStr("")  # HMAC secret shared with the Apex Queueable
+    # The secret last path segment of the Outbound Message endpoint URL
+    # (POST /salesforce/outbound-message/<secret>); the bare path works only in development.
+    sf_outbound_message_secret: SecretStr = SecretStr("")
+    # Which inbound endpoints are on: "outbound-message", "apex-callout" (comma-separated).
+    sf_inbound_channels: str = "outbound-message,apex-callout"
+    # Key prefix of Patient__c ids in this org (custom objects get theirs per org).
+    sf_patient_key_prefix: str = Field("a00", pattern=r"^[A-Za-z0-9]{3}$")
     sf_event_max_age_seconds: int = 300
     sf_callback_path: str = "/services/apexrest/EmrSync/"
     sf_field_map: Path | None = None  # JSON file overriding the default field map
@@ -66,6 +79,8 @@ class Settings(BaseSettings):
     # A worker that ran no job for this long gives its licensed session slot to others.
     emr_session_idle_seconds: int = Field(300, ge=30)
     emr_page_timeout: float = 20.0
+    # Width,height of the browser window: responsive EMRs (Bootstrap) hide menus when narrow.
+    emr_window_size: str = Field("1280,900", pattern=r"^\d{3,5},\d{3,5}$")
     emr_artifact_dir: Path = REPO_ROOT / ".data" / "artifacts"
     emr_artifact_retention: int = 50  # failure captures kept, oldest dropped first
     selenium_remote_url: str | None = None
@@ -73,14 +88,32 @@ class Settings(BaseSettings):
     chromium_binary: str | None = None
 
     # --- jobs -----------------------------------------------------------------
-    sync_max_retries: int = 5
-    sync_retry_backoff_base: float = 5.0  # seconds; doubled per retry, with full jitter
-    sync_retry_backoff_max: int = 300  # seconds; far below RabbitMQ's 30 min consumer timeout
+    # Retries outlast a realistic outage: delays double from the base up to the cap, each
+    # at least half its nominal value (equal jitter), so 8 retries span >= 22 minutes.
+    sync_max_retries: int = Field(8, ge=0)
+    sync_retry_backoff_base: float = Field(30.0, gt=0)  # seconds, the first retry's nominal delay
+    sync_retry_backoff_max: int = Field(600, ge=1)  # seconds; far below RabbitMQ's 30 min timeout
     sync_task_time_limit: int = 600
-    sync_lock_seconds: int = 900
+    # A chart lock's lease, renewed every third of it while its job runs: the lock of a
+    # worker that died (on any host) frees itself within this time.
+    sync_lock_seconds: int = Field(60, ge=3)
+    # Reconciliation sweep (syncapp.sweep): every N seconds (0: off), at most M records a pass,
+    # changes younger than the grace period left to their notification.
+    sync_sweep_seconds: float = Field(300.0, ge=0)
+    sync_sweep_batch: int = Field(200, ge=1, le=2000)
+    sync_sweep_grace_seconds: float = Field(60.0, ge=0)
+    sync_sweep_lookback_hours: float = Field(48.0, gt=0)
 
     # --- Flower ---------------------------------------------------------------
     flower_basic_auth: SecretStr | None = None  # "user:password"
+
+    @property
+    def production(self) -> bool:
+        return self.sync_env == "production"
+
+    @property
+    def inbound_channels(self) -> set[str]:
+        return {c.strip() for c in self.sf_inbound_channels.split(",") if c.strip()}
 
     @property
     def allowed_org_ids(self) -> set[str]:

@@ -23,11 +23,11 @@ import requests
 from oauthlib.oauth2 import LegacyApplicationClient, OAuth2Error
 from requests_oauthlib import OAuth2Session
 
-from syncapp.backend import get_store
+from syncapp import keys, steps
 from syncapp.crypto import InvalidToken, get_fernet
 from syncapp.errors import ReauthorizationRequired, SalesforceUnavailable
 from syncapp.kv import KeyValueStore, LockNotAcquired
-from syncapp.settings import Settings, get_settings
+from syncapp.settings import Settings
 
 log = logging.getLogger(__name__)
 # Both libraries log whole token responses at DEBUG; keep them quiet even when a
@@ -108,17 +108,22 @@ class TokenStore:
 
     def __init__(
         self,
-        store: KeyValueStore | None = None,
-        settings: Settings | None = None,
+        store: KeyValueStore,
+        settings: Settings,
         *,
-        namespace: str = "sf",
+        namespace: str = keys.TOKEN_NAMESPACE,
         lock_timeout: float = 30.0,
     ) -> None:
-        self.settings = settings or get_settings()
-        self.store = store or get_store()
-        self.key = f"{namespace}:token"
-        self.lock_name = f"{namespace}:token:refresh"
+        self.settings = settings
+        self.store = store
+        self.namespace = namespace
+        self.key = keys.token(namespace)
+        self.lock_name = keys.token_refresh(namespace)
         self.lock_timeout = lock_timeout
+
+    def pending_key(self, state: str) -> str:
+        """Where an OAuth sign-in in progress keeps its PKCE verifier."""
+        return keys.token_pending(state, self.namespace)
 
     # --- storage -------------------------------------------------------------
     def load(self) -> Token | None:
@@ -159,10 +164,15 @@ class TokenStore:
                 token = self.load()
                 if token is not None and token.access_token != stale_access_token:
                     return token  # another process refreshed while we waited for the lock
-                new = self._grant(token)
+                try:
+                    new = self._grant(token)
+                except Exception:
+                    steps.observed("token_refresh", time.monotonic() - start, False)
+                    raise
                 self.save(new)
         except LockNotAcquired:
             raise SalesforceUnavailable("token refresh lock not acquired", step="token") from None
+        steps.observed("token_refresh", time.monotonic() - start, True)
         log.info(
             "Salesforce token refreshed",
             extra={
@@ -232,12 +242,8 @@ def password_grant(settings: Settings) -> Token:
     return Token.from_response(data)
 
 
-def connect_with_password(
-    settings: Settings | None = None, tokens: TokenStore | None = None
-) -> Token:
+def connect_with_password(settings: Settings, tokens: TokenStore) -> Token:
     """Run the password grant and store the token, for scripts, the demo and tests."""
-    settings = settings or get_settings()
-    tokens = tokens or TokenStore(settings=settings)
     token = password_grant(settings)
     tokens.save(token)
     log.info("Connected to Salesforce with the password grant", extra={"step": "connect"})

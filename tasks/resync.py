@@ -11,7 +11,10 @@ from __future__ import annotations
 import click
 from celery.bin.base import CeleryCommand, handle_preload_options
 
+from syncapp.enqueue import Enqueuer
 from syncapp.sfid import is_salesforce_id, to_18
+from tasks import deadletter
+from tasks.celery_app import app
 
 
 @click.command(cls=CeleryCommand)
@@ -22,9 +25,6 @@ from syncapp.sfid import is_salesforce_id, to_18
 @handle_preload_options
 def resync(ctx, record_ids, failed, list_only, **kwargs):
     """Re-enqueue Salesforce records for a sync."""
-    from tasks import deadletter
-    from tasks.enqueue import enqueue_sync
-
     if not record_ids and not failed:
         raise click.UsageError("give record ids, or --failed")
     bad = [r for r in record_ids if not is_salesforce_id(r)]
@@ -32,20 +32,16 @@ def resync(ctx, record_ids, failed, list_only, **kwargs):
         raise click.BadParameter(f"{len(bad)} argument(s) are not Salesforce record ids")
     targets = [to_18(r) for r in record_ids]
     if failed:
-        letters = deadletter.drain(keep=list_only)
-        for letter in letters:
+        parked = deadletter.drain(keep=list_only)
+        for letter in parked:
             ctx.obj.echo(
                 f"dead letter: record={letter.record_id} task={letter.task} kind={letter.kind}"
             )
         if list_only:
             return
-        targets += [letter.record_id for letter in letters if letter.record_id]
-    seen = set()
-    for record_id in targets:
-        if record_id in seen:
-            continue
-        seen.add(record_id)
-        job_id = enqueue_sync(record_id)
+        targets += [letter.record_id for letter in parked]
+    done = deadletter.enqueue_once(targets, Enqueuer(app))
+    for record_id, job_id in done:
         ctx.obj.echo(f"enqueued {record_id} job={job_id}")
-    if not seen:
+    if not done:
         ctx.obj.echo("nothing to resync")

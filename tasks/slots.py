@@ -11,12 +11,12 @@ job later: it never opens a session the licence does not allow.
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 
+from syncapp import keys
 from syncapp.errors import SessionCapReached
 from syncapp.kv import KeyValueStore
+from tasks import holders
 
 
 class SessionSlots:
@@ -24,19 +24,19 @@ class SessionSlots:
         self.store = store
         self.cap = cap
         self.ttl = ttl
-        self.host = socket.gethostname()
-        self.token = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.host = holders.HOST
+        self.token = holders.identity(uuid.uuid4().hex[:8])
         self.slot: int | None = None
 
     def _key(self, i: int) -> str:
-        return f"emr:session-slot:{i}"
+        return keys.slot(i)
 
     def ensure(self) -> bool:
         """Hold (or renew) a slot; return False when this process had lost its slot.
 
         Raises ``SessionCapReached`` when every slot is held by other processes.
         """
-        with self.store.lock("emr:session-slots:mutex", timeout=10, wait=10):
+        with self.store.lock(keys.SLOTS_MUTEX, timeout=10, wait=10):
             if self.slot is not None:
                 key = self._key(self.slot)
                 if self.store.get(key) == self.token.encode():
@@ -54,18 +54,7 @@ class SessionSlots:
 
     def _holder_is_dead(self, i: int) -> bool:
         """True when slot ``i`` is held by a process of this host that has exited."""
-        holder = (self.store.get(self._key(i)) or b"").decode()
-        host, _, rest = holder.partition(":")
-        pid = rest.partition(":")[0]
-        if host != self.host or not pid.isdigit():
-            return False
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False  # alive, owned by another user
-        return False
+        return holders.is_dead(self.store.get(self._key(i)))
 
     def release(self) -> None:
         if self.slot is None:

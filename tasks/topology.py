@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import celeryconfig
+from syncapp.enqueue import declare_topology
 from tasks.celery_app import app
 
 
 def declare_all() -> None:
-    with app.connection_for_write() as conn:
-        channel = conn.default_channel
-        for queue in app.conf.task_queues:
-            queue(channel).declare()
-        celeryconfig.dead_queue(channel).declare()
+    declare_topology(app)

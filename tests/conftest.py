@@ -17,8 +17,11 @@ os.environ.setdefault("SYNC_QUEUE_PREFIX", f"test-{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("SYNC_DATA_DIR", tempfile.mkdtemp(prefix="sync-test-data-"))
 os.environ.setdefault("SE_OFFLINE", "true")
+# Production (the default) refuses to start without real secrets; tests are development.
+os.environ.setdefault("SYNC_ENV", "development")
 
 from syncapp.settings import get_settings  # noqa: E402
+from tests.lanes import pytest_collection_modifyitems  # noqa: E402, F401
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -46,24 +49,8 @@ def pytest_sessionfinish(session, exitstatus):
     prefix = os.environ["SYNC_QUEUE_PREFIX"]
     if not prefix.startswith("test-"):
         return
-    try:
-        from kombu import Connection
+    from tests.support.broker import delete_queues
 
-        with Connection(
-            os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"),
-            connect_timeout=2,
-        ) as conn:
-            conn.ensure_connection(max_retries=1)
-            channel = conn.channel()
-            for name in ("sync", "report", "dead"):
-                try:
-                    channel.queue_delete(f"{prefix}.{name}")
-                except Exception:  # noqa: BLE001 - missing queue: nothing to clean
-                    channel = conn.channel()
-            for exchange in (prefix, f"{prefix}.dlx"):
-                try:
-                    channel.exchange_delete(exchange)
-                except Exception:  # noqa: BLE001
-                    channel = conn.channel()
-    except Exception:  # noqa: BLE001 - no broker here: nothing was declared
-        return
+    delete_queues(
+        prefix, os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    )

@@ -27,7 +27,7 @@ def test_accents_apostrophes_and_hyphens_are_valid_names():
         ({"date_of_birth": "2999-01-01"}, "patient.date_of_birth"),
         ({"date_of_birth": "1850-01-01"}, "patient.date_of_birth"),
         ({"email": "canary-not-an-email"}, "patient.email"),
-        ({"address": {"state": "Q9"}}, "patient.address.state"),
+        ({"address": {"state": "Q" * 61}}, "patient.address.state"),
     ],
 )
 def test_invalid_values_are_permanent_and_named_without_values(patient, field):
@@ -36,14 +36,78 @@ def test_invalid_values_are_permanent_and_named_without_values(patient, field):
     assert isinstance(info.value, PermanentError)
     assert field in info.value.fields
     text = str(info.value)
-    for value in ("2999-01-01", "1850-01-01", "canary-not-an-email", "Q9", "Zoë"):
+    for value in ("2999-01-01", "1850-01-01", "canary-not-an-email", "Q" * 61, "Zoë"):
         assert value not in text
 
 
-def test_member_id_must_be_letters_and_digits():
+def test_member_id_is_required_but_its_format_is_the_emr_adapters_rule():
     data = _bundle()
-    data["insurance"] = [{"rank": "primary", "payer": "Aetna", "member_id": "CANARY-99!"}]
+    data["insurance"] = [{"rank": "primary", "payer": "Any insurer", "member_id": "CANARY-99!"}]
+    assert validate_bundle(data).insurance[0].member_id == "CANARY-99!"  # demo_emr refuses it
+    data["insurance"][0]["member_id"] = ""
     with pytest.raises(InvalidBundle) as info:
         validate_bundle(data)
     assert "insurance.0.member_id" in info.value.fields
-    assert "CANARY-99!" not in str(info.value)
+
+
+def _member_id_rule(bundle):
+    """An adapter-style rule that reads the bundle as a valid one would be read."""
+    return [
+        (f"insurance.{i}.member_id", "must be letters and digits")
+        for i, c in enumerate(bundle.insurance)
+        if not c.member_id.isalnum()
+    ]
+
+
+def _with_coverage(member_id, **patient):
+    data = _bundle(**patient)
+    data["insurance"] = [{"rank": "primary", "payer": "Any insurer", "member_id": member_id}]
+    return data
+
+
+def test_adapter_rules_are_named_with_the_core_rules_in_one_reason():
+    """Staff fix the record once: a core refusal must not hide the EMR's own refusals."""
+    with pytest.raises(InvalidBundle) as info:
+        validate_bundle(
+            _with_coverage("CANARY-99!", date_of_birth="2999-01-01"), rules=_member_id_rule
+        )
+    assert info.value.fields == ["patient.date_of_birth", "insurance.0.member_id"]
+    assert "CANARY-99!" not in str(info.value) and "2999" not in str(info.value)
+
+
+def test_adapter_rules_alone_refuse_a_bundle_the_core_accepts():
+    with pytest.raises(InvalidBundle) as info:
+        validate_bundle(_with_coverage("CANARY-99!"), rules=_member_id_rule)
+    assert info.value.fields == ["insurance.0.member_id"]
+    assert validate_bundle(_with_coverage("AET7654321"), rules=_member_id_rule)
+
+
+def test_rules_that_cannot_read_the_partial_bundle_leave_the_core_reasons():
+    data = _with_coverage("CANARY-99!", date_of_birth="2999-01-01")
+    data["insurance"] = "not a list"  # the rule's loop fails on the partial bundle
+    with pytest.raises(InvalidBundle) as info:
+        validate_bundle(data, rules=_member_id_rule)
+    assert info.value.fields == ["patient.date_of_birth", "insurance"]
+
+
+def test_the_demo_emr_rules_run_on_a_bundle_the_core_refuses():
+    from portal_pages.demo_emr.portal import DemoEmrPortal
+
+    data = _with_coverage("CANARY-99!", date_of_birth="2999-01-01")
+    data["patient"]["address"] = {"state": "Atlantis", "postal_code": "12345"}
+    with pytest.raises(InvalidBundle) as info:
+        validate_bundle(data, rules=DemoEmrPortal.bundle_problems)
+    assert set(info.value.fields) == {
+        "patient.date_of_birth",
+        "patient.address.state",
+        "insurance.0.payer",
+        "insurance.0.member_id",
+    }
+
+
+def test_a_list_refused_as_a_whole_keeps_its_items_for_the_rules():
+    data = _with_coverage("CANARY-99!")
+    data["insurance"].append(dict(data["insurance"][0], member_id="AET7654321"))  # same rank
+    with pytest.raises(InvalidBundle) as info:
+        validate_bundle(data, rules=_member_id_rule)
+    assert info.value.fields == ["insurance", "insurance.0.member_id"]

@@ -66,9 +66,9 @@ def test_env_example_documents_every_setting():
 
 def test_dockerfile_and_procfile_start_the_same_programs():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "syncapp.app:create_app()" in dockerfile
+    assert "syncapp.web.app:create_app()" in dockerfile
     procfile = dict(
         line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
-    assert "syncapp.app:create_app()" in procfile["web"]
+    assert "syncapp.web.app:create_app()" in procfile["web"]
     assert "celery -A tasks worker" in procfile["worker"]

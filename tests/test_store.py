@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from syncapp import keys
 from syncapp.errors import SessionCapReached
 from syncapp.kv import LockNotAcquired, RedisStore
 from syncapp.sfid import is_salesforce_id, to_18
@@ -66,7 +67,7 @@ def _slot_held_by_exited_process(store, host: str) -> None:
         text=True,
         check=True,
     ).stdout.strip()
-    store.set("emr:session-slot:0", f"{host}:{exited}:gone", ttl=600)
+    store.set(keys.slot(0), f"{host}:{exited}:gone", ttl=600)
 
 
 def test_a_slot_held_by_an_exited_process_of_this_host_is_taken_over(store):
@@ -81,6 +82,7 @@ def test_a_slot_held_on_another_host_waits_for_its_expiry(store):
         SessionSlots(store, cap=1, ttl=600).ensure()
 
 
+@pytest.mark.services
 def test_namespaces_do_not_see_each_other():
     require_redis()
     one = RedisStore(os.environ["REDIS_URL"], namespace="ns-one")
@@ -93,6 +95,6 @@ def test_salesforce_ids_normalise_to_18():
     # Salesforce's documented example id and its case-safe form.
     assert to_18("001A0000006Vm9r") == "001A0000006Vm9rIAC"
     assert to_18("001A0000006Vm9rIAC") == "001A0000006Vm9rIAC"
-    assert is_salesforce_id("a005g00000ABCdeAAQ") and not is_salesforce_id("a005g0'--")
+    assert is_salesforce_id("a005g00000ABCdeAAH") and not is_salesforce_id("a005g0'--")
     with pytest.raises(ValueError):
         to_18("nope")

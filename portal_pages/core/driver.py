@@ -1,9 +1,13 @@
 """Start and stop the headless Chromium that drives the portal.
 
 One place decides how a browser is launched, so that every worker runs the
-same, known-good flags (FACTS.md) and logs which browser and driver it got: a
+same, known-good flags (docs/facts.md) and logs which browser and driver it got: a
 Chromium upgrade without a matching chromedriver is the most common cause of
 a fleet of workers failing at once, and the warning names it.
+
+A local chromedriver is started under ``tether.py``, which kills it and its
+Chromium when the process that started them dies, however it dies: a pool
+child SIGKILLed mid-job would otherwise leak a whole browser (about 1 GB).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -35,8 +40,20 @@ CHROME_ARGS = (
     "--disable-sync",
     "--no-first-run",
 )
-WINDOW_SIZE = "--window-size=1280,900"
 _PROFILE_ATTR = "_portal_profile_dir"
+TETHER = Path(__file__).with_name("tether.py")
+
+
+class TetheredService(Service):
+    """chromedriver run under ``tether.py``, so the browser cannot outlive this process."""
+
+    def __init__(self, chromedriver: str) -> None:
+        super().__init__(executable_path=sys.executable)
+        self.chromedriver = chromedriver
+
+    def command_line_args(self) -> list[str]:
+        # -I: isolated (no site or user paths), -S: no site import; the tether is stdlib only.
+        return ["-I", "-S", str(TETHER), self.chromedriver, *super().command_line_args()]
 
 
 def chrome_options(settings: Settings, profile_dir: str | None) -> Options:
@@ -46,7 +63,7 @@ def chrome_options(settings: Settings, profile_dir: str | None) -> Options:
         opts.add_argument(arg)
     if profile_dir:
         opts.add_argument(f"--user-data-dir={profile_dir}")
-    opts.add_argument(WINDOW_SIZE)
+    opts.add_argument(f"--window-size={settings.emr_window_size}")
     binary = settings.chromium_binary or shutil.which("chromium")
     if binary and not settings.selenium_remote_url:
         opts.binary_location = binary
@@ -83,7 +100,8 @@ def start_driver(settings: Settings) -> WebDriver:
         if remote:
             driver: WebDriver = webdriver.Remote(command_executor=remote, options=opts)
         else:
-            driver = webdriver.Chrome(service=Service(chromedriver_path(settings)), options=opts)
+            service = TetheredService(chromedriver_path(settings))
+            driver = webdriver.Chrome(service=service, options=opts)
     except WebDriverException as exc:
         if profile:
             shutil.rmtree(profile, ignore_errors=True)

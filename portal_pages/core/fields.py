@@ -4,14 +4,21 @@ Writing an unchanged value is not free on a portal: it costs time, it can
 trip "unsaved changes" logic, and a portal that saves only changed fields then
 records no write at all, which is what makes a no-op resync a no-op. Text is
 set by script and announced with ``input``/``change`` events (about 5x faster
-than ``send_keys``, FACTS.md); every setter reads the value back and raises
+than ``send_keys``); every setter reads the value back and raises
 ``PageChanged`` if the widget did not take it, because a field that silently
 keeps an old value is a wrong chart.
 
+Fields are found in any container (a ``<form>``, a tab pane, a modal: single-page
+apps such as Tryton's SAO have no ``<form>``), by ``name``, taking the first
+*visible* match: the same name often occurs again in an embedded, hidden form.
+A native ``<select>`` is set through its own ``value`` (the input setter throws
+"Illegal invocation" on it) and announced with ``change``, through jQuery too
+when the page uses it, since jQuery handlers do not all see native events.
+
 Each setter takes a ``lookup`` callable, not an element, so that a re-render in
-the middle of a write is retried on a fresh element. ``fill_form`` is the
-workhorse: text, textareas, masked dates, custom dropdowns and checkboxes of a
-whole form, read-before-write and read back, in one round trip.
+the middle of a write is retried on a fresh element. ``fill_fields`` is the
+workhorse: a whole container's text, textareas, selects, masked dates, custom
+dropdowns and checkboxes, read-before-write and read back, in one round trip.
 """
 
 from __future__ import annotations
@@ -25,62 +32,101 @@ from syncapp.errors import PageChanged
 
 Lookup = Callable[[], WebElement]
 
-# Returns [changed, value-after]. Uses the native value setter so frameworks
-# that wrap ``value`` still see the change, then fires the events a user would.
-_SET_VALUE_JS = """
-var el = arguments[0], want = arguments[1];
-if (el.value === want) { return [false, el.value]; }
-var proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
-Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, want);
-el.dispatchEvent(new Event('input', {bubbles: true}));
-el.dispatchEvent(new Event('change', {bubbles: true}));
-return [true, el.value];
+# Shared by the scripts below: set a control's value as a user's typing would end.
+_SETTER_JS = """
+function ppVisible(el) { return !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length); }
+function ppFirst(root, selector) {
+  var all = root.querySelectorAll(selector), i;
+  for (i = 0; i < all.length; i++) { if (ppVisible(all[i])) { return all[i]; } }
+  return all.length ? all[0] : null;
+}
+function ppSet(el, want) {
+  if (el.tagName === 'SELECT') {
+    el.value = want;
+  } else {
+    var proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, want);
+    el.dispatchEvent(new Event('input', {bubbles: true}));
+  }
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  if (window.jQuery) { window.jQuery(el).trigger('change'); }
+}
 """
 
-# Every named control of a form: checkboxes as booleans, everything else as text.
-READ_FORM_JS = """
-var out = {}, els = arguments[0].elements;
-for (var i = 0; i < els.length; i++) {
-  var el = els[i];
-  if (!el.name) { continue; }
-  out[el.name] = el.type === 'checkbox' ? el.checked : el.value;
-}
-return out;
+# Returns [changed, value-after].
+_SET_VALUE_JS = (
+    _SETTER_JS
+    + """
+var el = arguments[0], want = arguments[1];
+if (el.value === want) { return [false, el.value]; }
+ppSet(el, want);
+return [true, el.value];
 """
+)
+
+# ``ppRead(root)``: every named control of a container, first visible match per name:
+# checkboxes as booleans, everything else as text (a select's value). Page objects
+# that read several containers in one script start their script with this.
+READ_FUNCTION_JS = (
+    _SETTER_JS
+    + """
+function ppRead(root) {
+  var out = {}, seen = {};
+  root.querySelectorAll('[name]').forEach(function (el) {
+    if (seen[el.name] || !('value' in el)) { return; }
+    var first = ppFirst(root, '[name="' + CSS.escape(el.name) + '"]');
+    seen[el.name] = true;
+    out[el.name] = first.type === 'checkbox' ? first.checked : first.value;
+  });
+  return out;
+}
+"""
+)
+
+_READ_JS = READ_FUNCTION_JS + "return ppRead(arguments[0]);"
 
 
 def _mismatch(name: str, page: str | None) -> PageChanged:
     return PageChanged(f"field did not accept the value: {name}", page=page, fields=[name])
 
 
-def set_text(b: Browser, lookup: Lookup, value: str, name: str) -> bool:
-    """Text input or textarea; ``True`` if it was changed."""
-    changed, after = b.retry_stale(lambda: b.js(_SET_VALUE_JS, lookup(), value))
+def set_text(browser: Browser, lookup: Lookup, value: str, name: str) -> bool:
+    """Text input, textarea or native ``<select>`` (by option value); ``True`` if changed."""
+    changed, after = browser.retry_stale(
+        lambda: browser.js(_SET_VALUE_JS, lookup(), value, owner=f"set {name}")
+    )
     if after != value:
-        raise _mismatch(name, b.page)
+        raise _mismatch(name, browser.page)
     return bool(changed)
 
 
-def set_masked_date(b: Browser, lookup: Lookup, value: str, name: str) -> bool:
+def set_masked_date(browser: Browser, lookup: Lookup, value: str, name: str) -> bool:
     """Masked date (``value`` already in the mask's display shape); verified by reading back."""
-    changed, _ = b.retry_stale(lambda: b.js(_SET_VALUE_JS, lookup(), value))
-    after = b.retry_stale(lambda: lookup().get_attribute("value"))
+    changed, _ = browser.retry_stale(
+        lambda: browser.js(_SET_VALUE_JS, lookup(), value, owner=f"set {name}")
+    )
+    after = browser.retry_stale(lambda: lookup().get_attribute("value"))
     if after != value:
-        raise _mismatch(name, b.page)
+        raise _mismatch(name, browser.page)
     return bool(changed)
 
 
-def read_form(b: Browser, lookup: Lookup) -> dict[str, str | bool]:
-    """All named controls of a form in one round trip."""
-    return b.retry_stale(lambda: b.js(READ_FORM_JS, lookup()))
+def read_fields(browser: Browser, container: Lookup) -> dict[str, str | bool]:
+    """All named controls of any container in one round trip (first visible match per name)."""
+    return browser.retry_stale(lambda: browser.js(_READ_JS, container(), owner="read fields"))
 
 
-# One round trip for a whole form: read-before-write on every field, then read back.
-# Dropdowns are driven by clicking their toggle and option, which runs the widget's
-# own handlers exactly as a user's click would. Returns {name: [status, after]}.
-_FILL_FORM_JS = """
-var form = arguments[0], spec = arguments[1], sel = arguments[2], out = {};
-function q(root, template, value) { return root.querySelector(template.split('%s').join(CSS.escape(value))); }
+# ``ppFill(form, spec, sel)``, one round trip for a whole container: read-before-write
+# on every field, then read back. Custom dropdowns are driven by clicking their toggle
+# and option, which runs the widget's own handlers exactly as a user's click would.
+# Returns {name: [status, after]}. Scripts that fill and then act (``core.submit``)
+# start with this.
+FILL_FUNCTION_JS = (
+    _SETTER_JS
+    + """
+function ppFill(form, spec, sel) {
+var out = {};
+function q(root, template, value) { return ppFirst(root, template.split('%s').join(CSS.escape(value))); }
 spec.forEach(function (item) {
   var name = item[0], kind = item[1], want = item[2], el;
   if (kind === 'dropdown') {
@@ -105,41 +151,59 @@ spec.forEach(function (item) {
     return;
   }
   if (el.value === want) { out[name] = ['same', el.value]; return; }
-  var proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
-  Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, want);
-  el.dispatchEvent(new Event('input', {bubbles: true}));
-  el.dispatchEvent(new Event('change', {bubbles: true}));
+  ppSet(el, want);
   out[name] = ['changed', el.value];
 });
 return out;
+}
 """
+)
+_FILL_JS = FILL_FUNCTION_JS + "return ppFill(arguments[0], arguments[1], arguments[2]);"
+
+DEFAULT_SELECTORS = {"control": '[name="%s"]:not([type=hidden])'}
 
 
-def fill_form(
-    b: Browser,
-    form: Lookup,
+def fill_fields(
+    browser: Browser,
+    container: Lookup,
     fields: list[tuple[str, str, str | bool]],
-    selectors: dict[str, str],
+    selectors: dict[str, str] | None = None,
 ) -> list[str]:
-    """Bring many fields of one form to their values in a single round trip.
+    """Bring many fields of one container to their values in a single round trip.
 
-    ``fields`` holds ``(name, kind, value)`` with kind ``text`` (also textareas
-    and masked dates: the mask re-formats on the ``input`` event, and the value
-    is read back after it), ``checkbox`` or ``dropdown``. ``selectors`` are the
-    adapter's CSS templates (``%s`` = name or value): ``control``, ``dropdown``,
-    ``toggle``, ``option`` and ``value_attribute``. Returns the names changed;
-    ``PageChanged`` if a field or option is missing or did not keep its value.
+    ``fields`` holds ``(name, kind, value)`` with kind ``text`` (inputs,
+    textareas, native selects by option value, masked dates: the mask
+    re-formats on the ``input`` event, and the value is read back after it),
+    ``checkbox`` or ``dropdown`` (a custom widget). ``selectors`` are the
+    adapter's CSS templates (``%s`` = name or value): ``control``, and for
+    custom dropdowns ``dropdown``, ``toggle``, ``option``, ``value_attribute``.
+    Returns the names changed; ``PageChanged`` if a field or option is missing
+    or did not keep its value.
     """
-    result = b.retry_stale(
-        lambda: b.js(_FILL_FORM_JS, form(), [list(f) for f in fields], selectors)
+    sel = with_defaults(selectors)
+    result = browser.retry_stale(
+        lambda: browser.js(
+            _FILL_JS, container(), [list(f) for f in fields], sel, owner="fill fields"
+        )
     )
+    return filled_names(result, fields, browser.page)
+
+
+def with_defaults(selectors: dict[str, str] | None) -> dict[str, str]:
+    return {**DEFAULT_SELECTORS, **(selectors or {})}
+
+
+def filled_names(
+    result: dict, fields: list[tuple[str, str, str | bool]], page: str | None
+) -> list[str]:
+    """The names ``ppFill`` changed; ``PageChanged`` for a missing or refused field."""
     changed = []
     for name, _kind, want in fields:
         status, after = result.get(name, ["missing", None])
         if status in ("missing", "no-option"):
-            raise PageChanged(f"form control missing: {name}", page=b.page, fields=[name])
+            raise PageChanged(f"form control missing: {name}", page=page, fields=[name])
         if after != want:
-            raise _mismatch(name, b.page)
+            raise _mismatch(name, page)
         if status == "changed":
             changed.append(name)
     return changed

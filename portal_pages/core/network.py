@@ -29,6 +29,7 @@ TRACKER_JS = r"""
     if (net.inflight === 0) { net.idleSince = now(); }
     net.log.push({id: id, method: String(method || 'GET').toUpperCase(), path: path(url), status: status});
     if (net.log.length > 50) { net.log.shift(); }
+    try { window.dispatchEvent(new Event('__ppnet')); } catch (e) {}  // wakes in-page waits
   }
   if (window.fetch) {
     var origFetch = window.fetch;
@@ -85,8 +86,3 @@ def install_tracker(driver: WebDriver) -> bool:
             "devtools unavailable: tracker injected after each load", extra={"step": "tracker"}
         )
         return False
-
-
-def ensure_tracker(driver: WebDriver) -> None:
-    """Inject the tracker into the current document if it is not there yet."""
-    driver.execute_script(TRACKER_JS)

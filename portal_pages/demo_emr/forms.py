@@ -10,40 +10,42 @@ booleans), and writes a field only when its value differs.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
-from portal_pages.core.fields import fill_form, read_form
-from portal_pages.demo_emr.base import DemoPage, SaveLocked
-from portal_pages.diff import Value, Values, field_changes
-from syncapp.errors import PageChanged, PortalRejected
+from portal_pages.core.browser import DocumentReplaced
+from portal_pages.core.fields import read_fields
+from portal_pages.core.page import css
+from portal_pages.core.submit import submit, submit_script
+from portal_pages.core.values import from_portal_date, to_portal_date
+from portal_pages.demo_emr.base import (
+    SUBMIT_BLOCKED_JS,
+    SUBMIT_ENDED_JS,
+    SUBMIT_MARK_JS,
+    DemoPage,
+    SaveLocked,
+)
+from portal_pages.diff import Value, Values
+from syncapp.errors import (
+    PageChanged,
+    PortalRejected,
+    PortalSessionLost,
+    PortalUnavailable,
+    SyncError,
+)
 
 Lookup = Callable[[], WebElement]
 SAVE_ATTEMPTS = 3  # a save answered 423 is unlocked and submitted again, in place
-
-
-def to_portal_date(iso: str) -> str:
-    if not iso:
-        return ""
-    d = date.fromisoformat(iso)
-    return f"{d.month:02d}/{d.day:02d}/{d.year:04d}"
-
-
-def from_portal_date(text: str) -> str:
-    """``MM/DD/YYYY`` to ISO; anything else is returned as is (and will show as a difference)."""
-    parts = text.split("/")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
-        try:
-            return date(int(parts[2]), int(parts[0]), int(parts[1])).isoformat()
-        except ValueError:
-            return text
-    return text
+GUARD_ATTEMPTS = 5  # a lock screen or pop-up in the way is cleared, then the save tried again
+_SUBMIT_JS = submit_script(blocked=SUBMIT_BLOCKED_JS, mark=SUBMIT_MARK_JS, ended=SUBMIT_ENDED_JS)
 
 
 class RecordForm:
-    """One ``form.record-form``; ``kinds`` maps field name to date|dropdown|checkbox (else text)."""
+    """One ``form.record-form``; ``kinds`` maps field name to date|dropdown|checkbox (else text).
+
+    ``root`` looks the form up again on every use (the owning region's lookup).
+    """
 
     _save = (By.CSS_SELECTOR, "button.save")
     _SELECTORS = {
@@ -55,13 +57,24 @@ class RecordForm:
     }
 
     def __init__(self, page: DemoPage, root: Lookup, kinds: Mapping[str, str], what: str) -> None:
-        self.page, self.b, self.root, self.kinds, self.what = page, page.b, root, kinds, what
+        self.page, self.browser, self.root, self.kinds, self.what = (
+            page,
+            page.browser,
+            root,
+            kinds,
+            what,
+        )
 
     def read(self, names: tuple[str, ...]) -> Values:
-        raw = read_form(self.b, self.root)
+        return self.values_from(read_fields(self.browser, self.root), names)
+
+    def values_from(self, raw: Mapping[str, str | bool], names: tuple[str, ...]) -> Values:
+        """The sync's values from the form's raw controls (read by a page object's script)."""
         missing = [n for n in names if n not in raw]
         if missing:
-            raise PageChanged(f"{self.what} form lacks fields", page=self.b.page, fields=missing)
+            raise PageChanged(
+                f"{self.what} form lacks fields", page=self.browser.page, fields=missing
+            )
         out: Values = {}
         for name in names:
             value = raw[name]
@@ -74,9 +87,7 @@ class RecordForm:
                 out[name] = str(value or "").strip()
         return out
 
-    def fill(self, values: Mapping[str, Value]) -> list[str]:
-        """Bring each named field to its value (one round trip); return the names changed."""
-        self.b.guard()
+    def _spec(self, values: Mapping[str, Value]) -> list[tuple[str, str, str | bool]]:
         spec: list[tuple[str, str, str | bool]] = []
         for name, value in values.items():
             kind = self.kinds.get(name, "text")
@@ -86,42 +97,82 @@ class RecordForm:
                 spec.append((name, "text", to_portal_date(str(value))))
             else:
                 spec.append((name, kind, str(value)))
-        return fill_form(self.b, self.root, spec, self._SELECTORS)
+        return spec
 
-    def save(self, values: Mapping[str, Value], *, leaves_page: bool = False) -> list[str]:
-        """Fill and submit; a 423 is unlocked and resubmitted. Returns the changed names.
+    def save(
+        self,
+        values: Mapping[str, Value],
+        *,
+        leaves_page: bool = False,
+        form: str | None = None,
+        opener: str | None = None,
+    ) -> list[str]:
+        """Fill and submit in one round trip (``core.submit``); return the changed names.
 
-        Nothing is submitted when no field differs. Raises ``PortalRejected`` on
-        a validation error (messages and field names, never values).
+        Nothing is submitted when no field differs. A lock screen or pop-up in
+        the way is cleared by the guard and the save tried again; a save
+        answered 423 is unlocked and resubmitted. Raises ``PortalRejected`` on a
+        validation error (messages and field names, never values).
+        ``leaves_page``: success navigates away (creating a chart). ``form``: the
+        form's CSS selector, found by the save's own script (no lookup of its
+        own); ``opener``: the control that opens it (a dialog), clicked by that
+        script unless the dialog is already open.
         """
-        changed = self.fill(values)
-        if not changed:
-            return []
-        for attempt in range(SAVE_ATTEMPTS):
-            self.b.guard()
-            mark = self.page.mark()
-            self.b.click(lambda: self.b.find(self._save, self.root(), "save button"), "save")
+        browser, spec = self.browser, self._spec(values)
+        args = {**self.page.submit_args(), "leaves_page": leaves_page}
+        changed: list[str] = []
+        locked = 0
+        for _ in range(SAVE_ATTEMPTS + GUARD_ATTEMPTS):
             try:
-                self.page.wait_outcome(mark, what=f"{self.what} save", leaves_page=leaves_page)
+                sub = submit(
+                    browser,
+                    self.root,
+                    spec,
+                    script=_SUBMIT_JS,
+                    save=css(self._save),
+                    args=args,
+                    selectors=self._SELECTORS,
+                    force=bool(changed),  # after a 423 the form already holds our values
+                    opener=opener,
+                    form=form,
+                    owner=f"{self.what} form",
+                    what=f"{self.what} save",
+                )
+            except DocumentReplaced:
+                if leaves_page:  # the new chart loads: a blank form took every value
+                    return changed or [name for name, _, _ in spec]
+                raise
+            changed = changed or sub.changed
+            if sub.status == "unchanged":
+                return []
+            if sub.status in ("blocked", "not-clicked"):
+                browser.guard()  # clears a lock screen or pop-up; raises on login/error pages
+                continue
+            kind = sub.outcome["kind"]
+            if kind == "done":
                 return changed
-            except SaveLocked:
-                if attempt == SAVE_ATTEMPTS - 1:
-                    raise
-                self.b.guard()  # unlocks
-                self.fill(values)  # the form still holds our values; make sure of it
-        return changed  # pragma: no cover
+            if kind != "locked":
+                raise self._failure(sub.outcome)
+            locked += 1
+            if locked == SAVE_ATTEMPTS:
+                raise SaveLocked(
+                    "the portal was locked during a save", page=self.page.name, step=self.what
+                )
+            browser.guard()  # unlocks; the next round submits again
+        raise PortalUnavailable(f"could not save {self.what}", page=browser.page)
 
-
-def verify_saved(
-    actual: Values, expected: Mapping[str, Value], what: str, page: str | None
-) -> None:
-    """After a save the panel shows what the server stored: it must be what we sent.
-
-    A difference means the portal altered a value (a normalisation the sync
-    does not know about): report it by field name rather than loop forever.
-    """
-    off = sorted(field_changes(actual, expected))
-    if off:
-        raise PortalRejected(
-            f"{what}: the portal stored different values than sent", page=page, fields=off
-        )
+    def _failure(self, outcome: dict) -> SyncError:
+        where = {"page": self.page.name, "step": f"{self.what} save"}
+        kind = outcome["kind"]
+        if kind == "rejected":
+            errors = outcome["errors"]
+            return PortalRejected(
+                "the portal rejected the record: " + "; ".join(msg for _, msg in errors),
+                fields=[name for name, _ in errors],
+                **where,
+            )
+        if kind == "login":
+            return PortalSessionLost("session ended during a save", **where)
+        if kind == "error":
+            return PortalUnavailable("the portal showed its error page", **where)
+        return PortalUnavailable("the portal failed to save", **where)

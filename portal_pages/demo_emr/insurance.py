@@ -7,64 +7,111 @@ empty form, and saving it creates the coverage.
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 
-from portal_pages.demo_emr.base import DemoPage
+from portal_pages.core.fields import READ_FUNCTION_JS
+from portal_pages.core.page import css
+from portal_pages.core.values import verify_saved
 from portal_pages.demo_emr.confirm import ConfirmModal
-from portal_pages.demo_emr.forms import RecordForm, verify_saved
+from portal_pages.demo_emr.forms import RecordForm
+from portal_pages.demo_emr.tab import ChartTab
 from portal_pages.diff import COVERAGE_FIELDS, RANKS, Values
-from syncapp.errors import PortalRejected
+from syncapp.errors import PageChanged, PortalRejected
 
 KINDS = {"payer": "dropdown", "subscriber_relationship": "dropdown", "effective_date": "date"}
 
+# Both cards in one round trip. arguments: tab root, card template ('%s' = rank), form,
+# remove button, ranks. A card: {exists, values} (values null when its form is missing).
+_COVERAGES_JS = (
+    READ_FUNCTION_JS
+    + """
+var root = arguments[0], template = arguments[1], formSel = arguments[2], out = {};
+var removeSel = arguments[3];
+arguments[4].forEach(function (rank) {
+  var card = root.querySelector(template.split('%s').join(CSS.escape(rank)));
+  if (!card) { out[rank] = null; return; }
+  var form = card.querySelector(formSel);
+  out[rank] = {exists: !!card.querySelector(removeSel), values: form ? ppRead(form) : null};
+});
+return out;
+"""
+)
 
-class InsuranceTab:
+
+class InsuranceTab(ChartTab):
+    tab = "insurance"
+    _root = (By.ID, "tab-insurance")
     _form = (By.CSS_SELECTOR, "form.coverage-form")
     _remove = (By.CSS_SELECTOR, "button.coverage-remove")
 
-    def __init__(self, chart: DemoPage, name: str) -> None:
-        self.chart, self.b = chart, chart.b
+    _CARD_TEMPLATE = 'section.coverage[data-rank="%s"]'
 
-    @staticmethod
-    def _card(rank: str) -> tuple[str, str]:
-        return (By.CSS_SELECTOR, f'section.coverage[data-rank="{rank}"]')
+    @classmethod
+    def _card(cls, rank: str) -> tuple[str, str]:
+        return (By.CSS_SELECTOR, cls._CARD_TEMPLATE % rank)
 
-    def _card_el(self, rank: str):
-        return self.b.find(self._card(rank), what=f"{rank} coverage card")
+    def _card_el(self, rank: str) -> WebElement:
+        return self.find(self._card(rank), f"{rank} coverage card")
 
     def _coverage_form(self, rank: str) -> RecordForm:
+        browser = self.browser
         return RecordForm(
             self.chart,
-            lambda: self.b.find(self._form, self._card_el(rank), f"{rank} coverage form"),
+            lambda: browser.find(self._form, self._card_el(rank), f"{rank} coverage form"),
             KINDS,
             f"insurance {rank}",
         )
 
     def exists(self, rank: str) -> bool:
-        return self.b.retry_stale(lambda: bool(self._card_el(rank).find_elements(*self._remove)))
+        return self.browser.retry_stale(
+            lambda: bool(self._card_el(rank).find_elements(*self._remove))
+        )
 
     def coverages(self) -> dict[str, Values | None]:
-        return {
-            rank: self._coverage_form(rank).read(COVERAGE_FIELDS) if self.exists(rank) else None
-            for rank in RANKS
-        }
+        """Both coverages (``None`` where absent), read in one script."""
+        cards = self.script(
+            _COVERAGES_JS, self._CARD_TEMPLATE, css(self._form), css(self._remove), list(RANKS)
+        )
+        return self._from_cards(cards)
+
+    def _from_cards(self, cards: dict | None) -> dict[str, Values | None]:
+        out: dict[str, Values | None] = {}
+        for rank in RANKS:
+            card = (cards or {}).get(rank)
+            if card is None or (card["exists"] and card["values"] is None):
+                raise PageChanged(
+                    f"expected element missing: {rank} coverage", page=self.browser.page
+                )
+            out[rank] = (
+                self._coverage_form(rank).values_from(card["values"], COVERAGE_FIELDS)
+                if card["exists"]
+                else None
+            )
+        return out
 
     def write(self, rank: str, values: Values) -> None:
-        form = self._coverage_form(rank)
-        if form.save(values):
-            if not self.exists(rank):
+        """Fill and save the card's form (one script finds, fills and saves it), then read
+        both cards back (one script) to verify."""
+        card_form = f"{css(self._root)} {self._CARD_TEMPLATE % rank} {css(self._form)}"
+        if self._coverage_form(rank).save(values, form=card_form):
+            saved = self.coverages()[rank]
+            if saved is None:
                 raise PortalRejected(
-                    f"insurance {rank}: not on file after saving", page=self.b.page
+                    f"insurance {rank}: not on file after saving", page=self.browser.page
                 )
-            verify_saved(form.read(tuple(values)), values, f"insurance {rank}", self.b.page)
+            verify_saved(saved, values, f"insurance {rank}", self.browser.page)
 
     def remove(self, rank: str) -> None:
-        self.b.guard()
+        browser = self.browser
+        browser.guard()
         mark = self.chart.mark()
-        self.b.click(
-            lambda: self.b.find(self._remove, self._card_el(rank), f"{rank} remove"),
+        browser.click(
+            lambda: browser.find(self._remove, self._card_el(rank), f"{rank} remove"),
             "remove coverage",
         )
-        ConfirmModal(self.b).accept()
+        ConfirmModal(browser).accept()
         self.chart.wait_outcome(mark, what="coverage removal")
         if self.exists(rank):
-            raise PortalRejected(f"insurance {rank}: still on file after removal", page=self.b.page)
+            raise PortalRejected(
+                f"insurance {rank}: still on file after removal", page=browser.page
+            )

@@ -11,7 +11,8 @@ from syncapp.errors import PortalRejected, PortalUnavailable
 
 
 class LoginPage(DemoPage):
-    PAGE = "login"
+    name = "login"
+    PATH = "/login"
     _username = (By.ID, "username")
     _password = (By.ID, "password")
     _submit = (By.ID, "login-submit")
@@ -23,21 +24,22 @@ class LoginPage(DemoPage):
         ``PortalRejected`` when the portal refuses them (a person must fix the
         configuration); ``PortalUnavailable`` on the error page.
         """
+        browser = self.browser
         self.wait_loaded()
-        set_text(self.b, lambda: self.b.find(self._username, what="username"), username, "username")
-        set_text(self.b, lambda: self.b.find(self._password, what="password"), password, "password")
-        self.b.retry_stale(lambda: self.b.find(self._submit, what="login button").click())
+        set_text(browser, lambda: browser.find(self._username, what="username"), username, "user")
+        set_text(browser, lambda: browser.find(self._password, what="password"), password, "pass")
+        browser.retry_stale(lambda: browser.find(self._submit, what="login button").click())
 
         def landed(d: WebDriver) -> str | None:
             page = self.current_page()
             if page == "login":
-                return "refused" if self.b.present(self._error) else None
+                return "refused" if browser.present(self._error) else None
             return page
 
-        page = self.b.wait_for(landed, "the login to complete")
+        page = browser.wait_for(landed, "the login to complete")
         if page == "refused":
-            raise PortalRejected("the portal refused the login credentials", page=self.PAGE)
+            raise PortalRejected("the portal refused the login credentials", page=self.name)
         if page == "error":
-            raise PortalUnavailable("the portal showed its error page at login", page=self.PAGE)
-        self.b.after_load()
+            raise PortalUnavailable("the portal showed its error page at login", page=self.name)
+        browser.after_load()
         return page

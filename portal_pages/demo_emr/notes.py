@@ -8,42 +8,45 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
+from portal_pages.core.page import css
 from portal_pages.demo_emr.base import DemoPage
 from portal_pages.demo_emr.forms import RecordForm
+from portal_pages.demo_emr.tab import ChartTab
 from portal_pages.diff import Values
 from syncapp.errors import PageChanged, PortalRejected
 
 KINDS = {"date": "date"}
+_REFERENCE = "data-reference"
+
+# arguments: tab root, list, note item selector, reference attribute.
+_REFS_JS = """
+var list = arguments[0].querySelector(arguments[1]), attr = arguments[3];
+if (!list) { return null; }
+return Array.from(list.querySelectorAll(arguments[2])).map(function (li) {
+  return li.getAttribute(attr) || '';
+});
+"""
 
 
-class NotesTab:
+class NotesTab(ChartTab):
+    tab = "notes"
+    _root = (By.ID, "tab-notes")
+    _list = (By.ID, "notes-list")
+    _note = (By.CSS_SELECTOR, "li.note")
     _add = (By.ID, "note-add")
-    _modal_open = (By.CSS_SELECTOR, "#note-modal.open")
     _form = (By.CSS_SELECTOR, "#note-modal.open form#note-form")
-    _refs_js = """
-    var list = document.getElementById('notes-list');
-    if (!list) { return null; }
-    return Array.from(list.querySelectorAll('li.note')).map(function (li) {
-      return li.getAttribute('data-reference') || '';
-    });
-    """
 
-    def __init__(self, chart: DemoPage, name: str) -> None:
-        self.chart, self.b = chart, chart.b
-        self.form = RecordForm(
-            chart, lambda: self.b.find(self._form, what="note form"), KINDS, "note"
-        )
+    def __init__(self, chart: DemoPage) -> None:
+        super().__init__(chart)
+        self.form = RecordForm(chart, lambda: self.find(self._form, "note form"), KINDS, "note")
 
     def references(self) -> set[str]:
-        refs = self.b.js(self._refs_js)
+        refs = self.script(_REFS_JS, css(self._list), css(self._note), _REFERENCE)
         if refs is None:
-            raise PageChanged("notes list missing", page=self.b.page)
+            raise PageChanged("notes list missing", page=self.browser.page)
         return {r for r in refs if r}
 
     def add(self, values: Values) -> None:
-        self.b.guard()
-        self.b.click(lambda: self.b.find(self._add, what="add note"), "add note")
-        self.b.wait_visible(self._modal_open, "the note dialog")
-        self.form.save(values)
+        self.form.save(values, form=css(self._form), opener=f"{css(self._root)} {css(self._add)}")
         if values.get("reference") and values["reference"] not in self.references():
-            raise PortalRejected("notes: the added note is not listed", page=self.b.page)
+            raise PortalRejected("notes: the added note is not listed", page=self.browser.page)

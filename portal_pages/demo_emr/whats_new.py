@@ -6,21 +6,19 @@ import logging
 
 from selenium.webdriver.common.by import By
 
-from portal_pages.core.browser import Browser
+from portal_pages.core.page import Region
 
 log = logging.getLogger(__name__)
 
 
-class WhatsNewModal:
-    _open = (By.CSS_SELECTOR, "#whats-new.open")
+class WhatsNewModal(Region):
+    _root = (By.ID, "whats-new")
+    open_locator = (By.CSS_SELECTOR, "#whats-new.open")  # also read by the guard
     _dismiss = (By.ID, "whats-new-dismiss")
 
-    def __init__(self, b: Browser) -> None:
-        self.b = b
-
-    def dismiss_if_shown(self) -> None:
-        if not self.b.present(self._open):
+    def dismiss(self) -> None:
+        if not self.browser.present(self.open_locator):
             return
-        self.b.retry_stale(lambda: self.b.find(self._dismiss, what="what's-new dismiss").click())
-        self.b.wait_gone(self._open, "the what's-new pop-up to close")
+        self.browser.retry_stale(lambda: self.find(self._dismiss, "what's-new dismiss").click())
+        self.browser.wait_gone(self.open_locator, "the what's-new pop-up to close")
         log.info("what's-new pop-up dismissed", extra={"step": "whats_new"})

@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--idle-lock-seconds", type=float)
     p.add_argument("--session-seconds", type=float)
     p.add_argument("--whats-new-rate", type=float)
+    p.add_argument(
+        "--static-latency", type=float, help="1: latency applies to static files too (default 0)"
+    )
     p.add_argument("--seed", type=int, help="seed for injected errors and the What's-new modal")
     return p.parse_args(argv)
 

@@ -12,6 +12,7 @@ from . import api, auth, inspect_api, views
 from .config import PortalConfig
 from .db import close_db, init_db
 from .faults import Faults, init_faults, is_api
+from .request_log import init_request_log
 
 
 def create_app(config: PortalConfig | Mapping[str, Any] | None = None) -> Flask:
@@ -42,7 +43,9 @@ def create_app(config: PortalConfig | Mapping[str, Any] | None = None) -> Flask:
         idle_lock_seconds=config.idle_lock_seconds,
         session_seconds=config.session_seconds,
         whats_new_rate=config.whats_new_rate,
+        static_latency=config.static_latency,
     )
+    init_request_log(app)  # first: its clock starts before the injected delay
     init_faults(app, faults, config.seed)
     auth.init_auth(app)
     app.register_blueprint(views.bp)

@@ -28,6 +28,7 @@ class PortalConfig:
     idle_lock_seconds: float = 300.0
     session_seconds: float = 3600.0
     whats_new_rate: float = 0.0
+    static_latency: float = 0.0
     seed: int | None = None
 
     def __post_init__(self) -> None:

@@ -7,11 +7,18 @@ timeout lets concurrent browser sessions read while another one saves.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, g
+
+# Chart numbers of a fresh database start somewhere in [floor, floor + span): nine
+# digits, so an MRN still reads as MRN-<digits> and the space is wide enough that two
+# databases' numbers do not meet.
+_MRN_FLOOR = 100_000_000
+_MRN_SPAN = 800_000_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -94,8 +101,28 @@ def init_db(path: str) -> None:
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.executescript(SCHEMA)
+        _seed_mrns(conn)
     finally:
         conn.close()
+
+
+def _seed_mrns(conn: sqlite3.Connection) -> None:
+    """Start a fresh database's chart numbers at a random point.
+
+    A real EMR never hands out an MRN twice, and clients remember MRNs (Salesforce
+    records keep them, the sync service remembers the chart it created). Two fresh
+    sandbox databases in a row therefore must not both start at MRN-000001.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        seeded = conn.execute("SELECT 1 FROM sqlite_sequence WHERE name = 'patients'").fetchone()
+        if seeded is None:
+            start = _MRN_FLOOR + secrets.randbelow(_MRN_SPAN)
+            conn.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('patients', ?)", (start,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def get_db() -> sqlite3.Connection:

@@ -3,7 +3,9 @@
 Faults are applied *before* a request is handled, like a flaky load balancer in
 front of the portal: an injected 500 never changed any data. The sandbox's own
 inspection API and static files are exempt so that tests can always observe
-and steer the portal, however broken it is told to be.
+and steer the portal, however broken it is told to be. ``static_latency`` (off
+by default) makes static files pay the latency too, as they do on a hosted
+portal: benchmarks turn it on to see what the browser's revalidations cost.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ KNOBS: dict[str, tuple[float, float | None]] = {
     "idle_lock_seconds": (0.0, None),
     "session_seconds": (0.0, None),
     "whats_new_rate": (0.0, 1.0),
+    "static_latency": (0.0, 1.0),  # 1: latency and jitter apply to /static/* too
+    # 1: the vendor "shipped a redesign": the chart header's MRN element is renamed
+    # (``#chart-mrn`` -> ``#chart-mrn-v2``), for the selector-drift check to catch.
+    "drift": (0.0, 1.0),
 }
 
 
@@ -41,6 +47,8 @@ class Faults:
     idle_lock_seconds: float = 300.0
     session_seconds: float = 3600.0
     whats_new_rate: float = 0.0
+    static_latency: float = 0.0
+    drift: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -93,10 +101,21 @@ def is_api(path: str) -> bool:
     return path.startswith("/api/")
 
 
+def _delay(knobs: dict[str, float], rng: random.Random, lock: threading.Lock) -> None:
+    with lock:
+        jitter = rng.uniform(0, knobs["jitter_ms"]) if knobs["jitter_ms"] else 0.0
+    delay = (knobs["latency_ms"] + jitter) / 1000.0
+    if delay > 0:
+        time.sleep(delay)  # injected latency: the point of the knob
+
+
 def _inject() -> Response | tuple[Response, int] | tuple[str, int] | None:
-    if is_exempt(request.path):
-        return None
     app = current_app
+    if is_exempt(request.path):
+        knobs = app.extensions["emr_faults"].snapshot()
+        if knobs["static_latency"] and request.path.startswith("/static/"):
+            _delay(knobs, app.extensions["emr_random"], app.extensions["emr_random_lock"])
+        return None
     stats: Stats = app.extensions["emr_stats"]
     rng: random.Random = app.extensions["emr_random"]
     knobs = app.extensions["emr_faults"].snapshot()
@@ -126,6 +145,7 @@ def init_faults(app: Flask, faults: Faults, seed: int | None) -> None:
     app.extensions["emr_random"] = random.Random(seed)
     app.extensions["emr_random_lock"] = threading.Lock()
     app.before_request(_inject)
+    app.context_processor(lambda: {"drift": bool(faults.snapshot()["drift"])})
 
 
 def current_faults() -> dict[str, float]:

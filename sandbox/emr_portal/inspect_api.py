@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, jsonify, request
 from . import records
 from .db import get_db, transaction
 from .faults import FaultError
+from .request_log import request_log
 
 bp = Blueprint("sandbox_inspect", __name__, url_prefix="/__sandbox__")
 
@@ -21,7 +22,10 @@ bp = Blueprint("sandbox_inspect", __name__, url_prefix="/__sandbox__")
 @bp.get("/")
 def index() -> Any:
     return jsonify(
-        {"endpoints": ["patients", "writes", "reset", "faults", "stats"], "portal": "Demo EMR"}
+        {
+            "endpoints": ["patients", "writes", "reset", "faults", "stats", "requests"],
+            "portal": "Demo EMR",
+        }
     )
 
 
@@ -69,3 +73,13 @@ def faults() -> Any:
 @bp.get("/stats")
 def stats() -> Any:
     return jsonify(current_app.extensions["emr_stats"].snapshot())
+
+
+@bp.get("/requests")
+def requests_log() -> Any:
+    """The portal's request log (no query strings), oldest first; ``?since=<unix time>``."""
+    try:
+        since = float(request.args.get("since", "0"))
+    except ValueError:
+        return jsonify({"error": "since must be a Unix time in seconds"}), 400
+    return jsonify(request_log().since(since))

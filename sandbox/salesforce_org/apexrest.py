@@ -14,10 +14,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from sandbox.salesforce_org import schema, values
-from sandbox.salesforce_org.app import org
 from sandbox.salesforce_org.errors import ApiError
 from sandbox.salesforce_org.notifier import iso_now
 from sandbox.salesforce_org.oauth import require_session
+from sandbox.salesforce_org.org import org
 
 bp = Blueprint("apexrest", __name__)
 
@@ -40,11 +40,12 @@ def _validate(body: Any) -> dict[str, Any]:
     for key in ("emrPatientId", "error"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise _fail(400, "BAD_REQUEST", f"{key} must be a string")
-    changed = body.get("changedFields")
-    if changed is not None and (
-        not isinstance(changed, list) or not all(isinstance(c, str) for c in changed)
-    ):
-        raise _fail(400, "BAD_REQUEST", "changedFields must be a list of strings")
+    for key in ("changedFields", "notStored"):  # notStored: what the EMR cannot hold
+        names = body.get(key)
+        if names is not None and (
+            not isinstance(names, list) or not all(isinstance(c, str) for c in names)
+        ):
+            raise _fail(400, "BAD_REQUEST", f"{key} must be a list of strings")
     return body
 
 
@@ -88,6 +89,8 @@ def apex(action: str) -> Response:
         }
         if body.get("emrPatientId"):
             changes["EMR_Patient_Id__c"] = body["emrPatientId"]
+        if body["status"] == "Synced":  # what the EMR cannot hold; a failure leaves it
+            changes["EMR_Not_Stored__c"] = ", ".join(body.get("notStored") or [])[:1000] or None
         the_org.records.update(schema.PATIENT, patient["Id"], changes, notify=False)
         result = {"success": True, "recordId": patient["Id"]}
         entry.update(status_code=200, record_id=patient["Id"], response=result)

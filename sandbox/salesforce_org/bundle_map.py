@@ -179,5 +179,6 @@ def load_bundle(records: Records, patient_id: str) -> dict[str, Any] | None:
         "status": patient.get("EMR_Sync_Status__c"),
         "error": patient.get("EMR_Sync_Error__c"),
         "last_synced": patient.get("EMR_Last_Synced__c"),
+        "not_stored": patient.get("EMR_Not_Stored__c"),
     }
     return bundle

@@ -17,16 +17,13 @@ from sandbox.salesforce_org import ids
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-DEFAULT_ORG_ID = ids.make_id("00D", 7_301_001)
-DEFAULT_USER_ID = ids.make_id("005", 4_100_017)
-
 DEFAULTS: dict[str, Any] = {
     "client_id": "sandbox-client-id",
     "client_secret": "sandbox-client-secret",
     "username": "integration@clinic.example",
     "password": "sandbox-password",
-    "org_id": DEFAULT_ORG_ID,
-    "user_id": DEFAULT_USER_ID,
+    "org_id": "",  # empty: a fresh database mints its own random org id (see org.py)
+    "user_id": "",  # empty: likewise, the integration user's id
     "notify": "outbound-message",
     "webhook_url": "http://127.0.0.1:8000/salesforce/outbound-message",
     "events_url": "http://127.0.0.1:8000/salesforce/events",
@@ -92,6 +89,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     for key, value in (overrides or {}).items():
         settings[key] = coerce(key, value) if key in DEFAULTS else value
     for key in ("org_id", "user_id"):
+        if not settings[key]:
+            continue
         canonical = ids.to18(settings[key])
         if canonical is None:
             raise ValueError(f"{key} is not a Salesforce id")

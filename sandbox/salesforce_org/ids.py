@@ -9,8 +9,8 @@ lengthens ids behaves as it would against a real org.
 
 from __future__ import annotations
 
-import hashlib
 import re
+import secrets
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -19,10 +19,13 @@ _ID = re.compile(r"^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$")
 # Characters 4-5 name the pod, 6 is reserved; the sandbox lives on pod "4W".
 POD = "4W0"
 _SPACE = 62**9
-# Counters are spread over the id space by a multiplier coprime with 62, so
-# consecutive ids differ in many characters and carry mixed letter case (which
-# exercises the checksum) while staying unique.
-_SPREAD = 0x9E3779B1
+# A database numbers its records upwards from a random seed. Real ids grow with
+# creation time within a pod, and clients lean on that: "ORDER BY CreatedDate,
+# Id" is the usual way to list children in the order they were entered, since
+# CreatedDate has only second precision. The seed is drawn with headroom so the
+# counter never wraps, and its random upper digits already carry mixed letter
+# case, which exercises the checksum.
+_HEADROOM = 62**6
 
 
 def checksum(id15: str) -> str:
@@ -75,13 +78,35 @@ def base62(number: int, width: int) -> str:
     return "".join(reversed(chars))
 
 
-def make_id(prefix: str, counter: int) -> str:
-    """Mint the 18-character id number ``counter`` for key prefix ``prefix``."""
+def new_seed() -> int:
+    """A random offset into the id space, drawn once per database.
+
+    A real org never reuses an id, not even across orgs, and clients rely on it
+    (the sync service remembers notification ids for days). Each fresh sandbox
+    database therefore numbers its records from its own random point, so two
+    databases in a row never mint the same id.
+    """
+    return secrets.randbelow(_SPACE - _HEADROOM)
+
+
+def make_id(prefix: str, counter: int, seed: int = 0) -> str:
+    """Mint the 18-character id number ``counter`` for key prefix ``prefix``.
+
+    Distinct counters give distinct ids for one ``seed``, and a larger counter
+    a larger id (in base-62 order, as a real pod's ids grow); a database passes
+    its own seed.
+    """
     if len(prefix) != 3:
         raise ValueError("a key prefix has three characters")
-    salt = int.from_bytes(hashlib.sha256(prefix.encode()).digest()[:8], "big")
-    id15 = prefix + POD + base62((counter * _SPREAD + salt) % _SPACE, 9)
+    if not 0 <= counter < _HEADROOM:
+        raise ValueError("id counter out of range")
+    id15 = prefix + POD + base62(seed + counter, 9)
     return id15 + checksum(id15)
+
+
+def random_id(prefix: str) -> str:
+    """A fresh random id with key prefix ``prefix`` (an org's or a user's own id)."""
+    return make_id(prefix, 0, new_seed())
 
 
 def same_id(a: str | None, b: str | None) -> bool:

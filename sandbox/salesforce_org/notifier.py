@@ -86,9 +86,7 @@ class Notifier:
         """Queue a notification for ``patient_id`` (unless notifications are off)."""
         if self.runtime.get("notify") == "none":
             return
-        notification_id = ids.make_id(
-            schema.NOTIFICATION_PREFIX, self.store.next_counter("notification")
-        )
+        notification_id, _ = self.store.next_id(schema.NOTIFICATION_PREFIX, "notification")
         now = time.time()
         self.store.execute(
             "INSERT INTO notifications(notification_id, record_id, object, state, next_at, "

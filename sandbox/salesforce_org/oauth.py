@@ -23,9 +23,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from flask import Blueprint, Response, jsonify, redirect, render_template_string, request
 
 from sandbox.salesforce_org import ids
-from sandbox.salesforce_org.app import Org, org
 from sandbox.salesforce_org.errors import invalid_session
 from sandbox.salesforce_org.notifier import API_VERSION
+from sandbox.salesforce_org.org import Org, org
 
 bp = Blueprint("oauth", __name__)
 

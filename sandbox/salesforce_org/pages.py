@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template_string, url_for
 
 from sandbox.salesforce_org import schema
-from sandbox.salesforce_org.app import org
+from sandbox.salesforce_org.org import org
 
 bp = Blueprint("pages", __name__)
 

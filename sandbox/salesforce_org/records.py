@@ -83,11 +83,11 @@ class Records:
                     f"Required fields are missing: [{obj.parent_field}]",
                     [obj.parent_field],
                 )
-            counter = self.store.next_counter(obj.name)
+            record_id, counter = self.store.next_id(obj.key_prefix, obj.name)
             stamp = values.now()
             record: dict[str, Any] = {f.name: f.default for f in obj.fields}
             record.update(
-                Id=ids.make_id(obj.key_prefix, counter),
+                Id=record_id,
                 IsDeleted=False,
                 Name=obj.name_format.format(counter),
                 CreatedDate=stamp,

@@ -15,9 +15,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from sandbox.salesforce_org import schema, soql
-from sandbox.salesforce_org.app import org
 from sandbox.salesforce_org.errors import ApiError, not_found
 from sandbox.salesforce_org.oauth import require_session
+from sandbox.salesforce_org.org import org
 from sandbox.salesforce_org.schema import SObject
 
 bp = Blueprint("rest", __name__)

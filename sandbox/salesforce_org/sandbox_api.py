@@ -13,8 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from sandbox.salesforce_org import bundle_map, schema
-from sandbox.salesforce_org.app import org
 from sandbox.salesforce_org.errors import ApiError
+from sandbox.salesforce_org.org import org
 
 bp = Blueprint("sandbox_api", __name__, url_prefix="/__sandbox__")
 

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 # Fields the sync service writes back. Changing only these never notifies,
 # which is what keeps a callback from triggering another sync (no loops).
 SYNC_FIELDS = frozenset(
-    {"EMR_Patient_Id__c", "EMR_Sync_Status__c", "EMR_Sync_Error__c", "EMR_Last_Synced__c"}
+    {
+        "EMR_Patient_Id__c",
+        "EMR_Sync_Status__c",
+        "EMR_Sync_Error__c",
+        "EMR_Last_Synced__c",
+        "EMR_Not_Stored__c",
+    }
 )
 
 SYSTEM_FIELDS = (
@@ -130,6 +136,7 @@ PATIENT = SObject(
         ),
         Field("EMR_Sync_Error__c", "textarea", "EMR Sync Error", 2000),
         Field("EMR_Last_Synced__c", "datetime", "EMR Last Synced"),
+        Field("EMR_Not_Stored__c", "textarea", "Not Stored In EMR", 1000),
     ),
     children={
         "Guardians__r": "Guardian__c",

@@ -475,9 +475,11 @@ class Evaluator:
     def _result(self, query: Query, rows: list[dict[str, Any]]) -> dict[str, Any]:
         rows = [r for r in rows if self._matches(query.where, r)]
         for ref, desc, nulls_first in reversed(query.order):
+            # Text sorts case-insensitively; ids are case-sensitive, and sort as they grow.
+            exact = ref.spec is not None and ref.spec.type in ("id", "reference")
             rows.sort(
-                key=lambda r, ref=ref, nf=nulls_first, d=desc: _sort_key(
-                    self._value(ref, r), nf, d
+                key=lambda r, ref=ref, nf=nulls_first, d=desc, x=exact: _sort_key(
+                    self._value(ref, r), nf, d, exact=x
                 ),
                 reverse=desc,
             )
@@ -586,13 +588,13 @@ def _like(pattern: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(out) + "$", re.IGNORECASE | re.DOTALL)
 
 
-def _sort_key(value: Any, nulls_first: bool, desc: bool) -> tuple[int, Any]:
+def _sort_key(value: Any, nulls_first: bool, desc: bool, *, exact: bool = False) -> tuple[int, Any]:
     # With reverse=True the whole tuple order flips, so the null rank is flipped too.
     if value is None:
         rank = 0 if nulls_first else 1
         return ((1 - rank) if desc else rank, "")
     rank = 1 if nulls_first else 0
-    folded = _fold(value)
+    folded = value if exact else _fold(value)
     if isinstance(folded, bool):
         folded = int(folded)
     return ((1 - rank) if desc else rank, folded)

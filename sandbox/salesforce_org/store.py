@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from sandbox.salesforce_org import ids
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -26,6 +28,7 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_object ON records(object);
 CREATE INDEX IF NOT EXISTS records_parent ON records(parent_id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT PRIMARY KEY,
     kind TEXT NOT NULL,            -- access | refresh
@@ -80,6 +83,7 @@ class Store:
             if path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.executescript(_SCHEMA)
+        self.id_seed = int(self.claim("id_seed", lambda: str(ids.new_seed())))
 
     # --- plumbing --------------------------------------------------------------
 
@@ -116,6 +120,29 @@ class Store:
             return self._conn.execute(
                 "SELECT value FROM counters WHERE name = ?", (name,)
             ).fetchone()[0]
+
+    def next_id(self, prefix: str, counter: str) -> tuple[str, int]:
+        """The next id of key prefix ``prefix`` from counter ``counter``, and the number.
+
+        Ids come from this database's own seed, so a fresh database never mints an
+        id an earlier one did (counters are never reset, so neither does this one).
+        """
+        number = self.next_counter(counter)
+        return ids.make_id(prefix, number, self.id_seed), number
+
+    def claim(self, name: str, mint: Callable[[], str]) -> str:
+        """The database's value for ``name``, minted and stored on first use.
+
+        Identity that a real org keeps for life (its org id, the id seed) lives
+        here, so it is new for a new database and the same after a restart.
+        """
+        with self.transaction():
+            row = self._conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                return row[0]
+            value = mint()
+            self._conn.execute("INSERT INTO meta(name, value) VALUES (?, ?)", (name, value))
+            return value
 
     def close(self) -> None:
         with self._lock:

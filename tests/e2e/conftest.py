@@ -8,7 +8,6 @@ the sandboxes' ``/__sandbox__/`` inspection APIs.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -16,12 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import redis
 
 from sandbox.inspection import Sandboxes
-from scripts.stack import Ports, Stack, wait_for
 from tests.support.bundles import normalise, with_ids
+from tests.support.quiet import sync_jobs, sync_starts, wait_quiet
 from tests.support.services import clear_redis_namespace, require_rabbitmq, require_redis
+from tests.support.stack import Ports, Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,49 +49,23 @@ class Driver(Sandboxes):
         assert normalise(self.chart(mrn)) == normalise(record)
         return mrn
 
-    def _sync_starts(self, record_id: str | None = None) -> list[dict]:
-        starts = []
-        for path in self.stack.run_dir.glob("worker*.log"):
-            for line in path.read_text(errors="replace").splitlines():
-                if line.startswith("{") and '"msg": "sync started"' in line:
-                    entry = json.loads(line)
-                    if record_id is None or entry.get("record_id") == record_id:
-                        starts.append(entry)
-        return starts
-
     def sync_runs(self, record_id: str | None = None) -> int:
         """How many times a sync started (a redelivered or retried job counts again)."""
-        return len(self._sync_starts(record_id))
+        return len(sync_starts(self.stack.run_dir, record_id=record_id))
 
     def sync_jobs(self) -> int:
         """Distinct sync jobs: each ends in exactly one callback, however often it ran."""
-        return len({entry["job_id"] for entry in self._sync_starts()})
+        return len(sync_jobs(self.stack.run_dir))
 
     def wait_quiet(self, timeout: float = 180) -> None:
-        """Wait until every notification was delivered and every started sync reported back.
-
-        Order matters: a job logs "sync started" before it clears its queued marker,
-        and reports after it releases its lock, so there is no moment where work is
-        in flight and all of these look idle. Every distinct sync job ends in one
-        callback, however often it was redelivered or retried.
-        """
-        import celeryconfig
-        from tests.support.broker import queue_depth
-
-        r = redis.Redis.from_url(os.environ["REDIS_URL"])
-        prefix = os.environ["SYNC_QUEUE_PREFIX"]
-
-        def quiet():
-            return (
-                self.pending_notifications() == 0
-                and not r.keys(f"{prefix}:sync:queued:*")
-                and not r.keys(f"{prefix}:sync:lock:*")
-                and queue_depth(celeryconfig.SYNC_QUEUE) == 0
-                and queue_depth(celeryconfig.REPORT_QUEUE) == 0
-                and len(self.callbacks()) >= self.sync_jobs()
-            )
-
-        wait_for(quiet, timeout=timeout, what="the system to be quiet", interval=0.3)
+        """Wait until every notification was delivered and every started job reported back."""
+        wait_quiet(
+            self,
+            run_dir=self.stack.run_dir,
+            redis_url=os.environ["REDIS_URL"],
+            prefix=os.environ["SYNC_QUEUE_PREFIX"],
+            timeout=timeout,
+        )
 
     def celery(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import ExitStack
 
 import pytest
 import redis
@@ -12,6 +13,8 @@ from kombu import Connection, Queue
 
 from tests.e2e.conftest import Driver
 from tests.support.bundles import make_bundle
+from tests.support.servers import wait_until
+from tests.support.sinks import http_sink, smtp_sink
 
 CANARIES = {
     "first_name": "Zebulonqx",
@@ -63,7 +66,16 @@ def _leaks(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def canary_system(stack_factory):
-    stack = stack_factory(extra_env={"LOG_LEVEL": "DEBUG"})
+    sinks = ExitStack()  # alerts go to a local SMTP server and a local webhook
+    smtp_port, mails = sinks.enter_context(smtp_sink())
+    hook, posts = sinks.enter_context(http_sink())
+    alerting = {
+        "ALERT_SMTP_HOST": "127.0.0.1",
+        "ALERT_SMTP_PORT": str(smtp_port),
+        "ALERT_SMTP_TO": "oncall@clinic.example",
+        "ALERT_WEBHOOK_URL": hook,
+    }
+    stack = stack_factory(extra_env={"LOG_LEVEL": "DEBUG", **alerting})
     prefix = os.environ["SYNC_QUEUE_PREFIX"]
     # The workers (with -E) declare Celery's event exchange; bind once they are up.
     stack.start(flower_auth=":".join(FLOWER_AUTH))
@@ -76,9 +88,12 @@ def canary_system(stack_factory):
     for name in (prefix, f"{prefix}.dlx", "celeryev"):
         channel.exchange_declare(name, "topic", passive=True)
         channel.queue_bind(tap.name, name, "#")
-    yield Driver(stack), conn, tap
+    driver = Driver(stack)
+    driver.alerts = (mails, posts)
+    yield driver, conn, tap
     channel.queue_delete(tap.name)
     conn.release()
+    sinks.close()
 
 
 def test_no_patient_value_escapes(canary_system):
@@ -142,3 +157,49 @@ def test_no_patient_value_escapes(canary_system):
     # Salesforce's own view carries the MRN and field names only.
     callback = system.callbacks(record_id)[-1]["body"]
     assert callback["emrPatientId"] == mrn and _leaks(json.dumps(callback)) == []
+
+
+def test_no_patient_value_in_audit_metrics_status_or_alerts(canary_system):
+    """The operations surfaces: the audit table, /metrics, /status and the alerts."""
+    system, _, _ = canary_system
+    mails, posts = system.alerts
+    # Another day of birth: the same name and date as the first test's child is (rightly)
+    # refused as a duplicate. Those dates are needles here too.
+    own = ["1987-06-06", "06/06/1987", "2999-06-05", "06/05/2999"]
+
+    def leaks(text: str) -> list[str]:
+        return _leaks(text) + [n for n in own if n in text]
+
+    twin = _canary_bundle()
+    twin["patient"]["date_of_birth"] = "1987-06-06"
+    synced = system.create_patient(twin)["id"]
+    failing = _canary_bundle()
+    failing["patient"]["date_of_birth"] = "2999-06-05"  # invalid: fails for good, alerts
+    failed = system.create_patient(failing)["id"]
+    system.wait_quiet()
+    assert system.sf_patient(synced)["sync"]["status"] == "Synced"
+    assert system.sf_patient(failed)["sync"]["status"] == "Failed"
+
+    # Alerts: both sinks got one for the failed record, with its id and kind only.
+    wait_until(
+        lambda: any(failed in m["Subject"] for m in mails) and any(failed in str(p) for p in posts),
+        timeout=30,
+        what="the alert at both sinks",
+    )
+    assert leaks("".join(m.as_string() for m in mails)) == []
+    assert leaks(json.dumps(posts)) == []
+
+    # The audit table (SQLite in the data dir): every byte of the database file.
+    data = system.stack.run_dir / "data"
+    audit = b"".join(p.read_bytes() for p in data.glob("audit.sqlite*"))
+    assert synced.encode() in audit and failed.encode() in audit
+    assert b"demographics" in audit  # field names are there, in clear
+    assert leaks(audit.decode(errors="replace")) == []
+
+    # /metrics and /status (admin pages answer loopback in development).
+    metrics = requests.get(f"{system.stack.web_url}/metrics", timeout=10)
+    assert metrics.status_code == 200 and "emr_sync_jobs_total" in metrics.text
+    assert leaks(metrics.text) == []
+    status = requests.get(f"{system.stack.web_url}/status", timeout=10)
+    assert status.status_code == 200 and synced in status.text and failed in status.text
+    assert leaks(status.text) == []

@@ -8,9 +8,10 @@ import signal
 import pytest
 import redis
 
-from scripts.stack import wait_for
+from syncapp import keys
 from tests.e2e.conftest import Driver
 from tests.support.bundles import make_bundle, with_ids
+from tests.support.servers import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def test_worker_killed_mid_sync_is_redelivered_without_duplicates(slow_system: D
         charts = system.charts()
         return charts and system.writes(charts[0]["emr_patient_id"])
 
-    wait_for(chart_started, timeout=120, what="the portal to be half-written", interval=0.05)
+    wait_until(chart_started, timeout=120, what="the portal to be half-written", interval=0.05)
     system.stack.stop_process("worker", sig=signal.SIGKILL)
     assert system.callbacks(record_id) == []
 
@@ -55,8 +56,8 @@ def test_a_half_written_chart_is_found_again_after_the_name_and_dob_change(slow_
 
     # The moment the worker has created the chart and noted its EMR id, mid-job.
     r = redis.Redis.from_url(os.environ["REDIS_URL"])
-    noted = f"{os.environ['SYNC_QUEUE_PREFIX']}:sync:mrn:{record_id}"
-    wait_for(lambda: r.exists(noted), timeout=120, what="the chart to be created", interval=0.02)
+    noted = keys.namespaced(os.environ["SYNC_QUEUE_PREFIX"], keys.mrn(record_id))
+    wait_until(lambda: r.exists(noted), timeout=120, what="the chart to be created", interval=0.02)
     system.stack.stop_process("worker", sig=signal.SIGKILL)
     system.org_control("notifications/pause")
     edited = with_ids(bundle, ids)
@@ -64,7 +65,7 @@ def test_a_half_written_chart_is_found_again_after_the_name_and_dob_change(slow_
     edited["patient"]["date_of_birth"] = "2014-12-24"
     system.update_patient(edited)  # held: only the redelivered job will sync it
     system.stack.start_worker("worker")
-    wait_for(
+    wait_until(
         lambda: system.sf_patient(record_id)["sync"]["status"] == "Synced",
         timeout=120,
         what="the redelivered job to finish",
@@ -112,7 +113,7 @@ def test_invalid_data_fails_writes_nothing_and_resync_recovers(slow_system: Driv
     replay = system.celery("resync", "--failed")
     assert replay.returncode == 0, replay.stderr[-2000:]
     assert f"enqueued {record_id}" in replay.stdout
-    wait_for(
+    wait_until(
         lambda: system.sf_patient(record_id)["sync"]["status"] == "Synced",
         timeout=120,
         what="the resync to report Synced",

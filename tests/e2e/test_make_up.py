@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from scripts.stack import free_port, wait_for
 from syncapp.settings import Settings
 from tests.support.bundles import without_ids
+from tests.support.servers import free_port, wait_until
 from tests.support.services import clear_redis_namespace, require_rabbitmq, require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def _closed(port: int) -> bool:
 def up(tmp_path):
     require_rabbitmq()
     require_redis()
-    clear_redis_namespace()  # this run's earlier stacks used the same sandbox ids
+    clear_redis_namespace()  # hygiene only: a fresh org mints fresh ids (test_fresh_org)
     ports = {name: free_port() for name in ("WEB_PORT", "EMR_PORT", "ORG_PORT", "FLOWER_PORT")}
     env = {
         **os.environ,
@@ -58,7 +58,7 @@ def up(tmp_path):
         )
         assert down.returncode == 0
         for port in ports.values():
-            wait_for(lambda p=port: _closed(p), timeout=30, what=f"port {port} to close")
+            wait_until(lambda p=port: _closed(p), timeout=30, what=f"port {port} to close")
 
 
 def test_up_shows_flower_and_the_chart(up):
@@ -71,7 +71,7 @@ def test_up_shows_flower_and_the_chart(up):
 
     bundle = without_ids(json.loads(SAMPLE.read_text()))  # a new patient: the org assigns ids
     record_id = requests.post(f"{org}/__sandbox__/patients", json=bundle, timeout=10).json()["id"]
-    record = wait_for(
+    record = wait_until(
         lambda: (
             (r := requests.get(f"{org}/__sandbox__/patients/{record_id}", timeout=10).json())[
                 "sync"
@@ -93,7 +93,7 @@ def test_up_shows_flower_and_the_chart(up):
 
     # Flower: closed without credentials, and its task API shows ids, not patients.
     assert requests.get(f"{flower}/api/tasks", timeout=10).status_code == 401
-    tasks = wait_for(
+    tasks = wait_until(
         lambda: (
             record_id in (t := requests.get(f"{flower}/api/tasks", auth=FLOWER, timeout=10)).text
             and t.text
@@ -123,7 +123,7 @@ def test_up_shows_flower_and_the_chart(up):
             "Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Basic {token}"}}
         )
         driver.get(f"{flower}/tasks")
-        wait_for(
+        wait_until(
             lambda: record_id in driver.page_source,
             timeout=30,
             what="Flower's task table",

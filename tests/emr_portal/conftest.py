@@ -23,6 +23,7 @@ DEFAULT_FAULTS = {
     "idle_lock_seconds": 300,
     "session_seconds": 3600,
     "whats_new_rate": 0,
+    "static_latency": 0,
 }
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 _META = re.compile(r'<meta name="csrf-token" content="([^"]*)"')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from datetime import UTC, datetime
 
@@ -153,7 +155,7 @@ def test_validation_is_422_all_or_nothing_and_never_echoes_values(client: Portal
 
 def test_writes_log_records_only_the_submitted_fields(client: PortalClient):
     mrn = client.create_patient(sex="female")
-    assert mrn.startswith("MRN-") and len(mrn) == 10
+    assert re.fullmatch(r"MRN-\d{6,}", mrn)
     assert _writes(client, mrn) == [
         ("demographics", f) for f in ("first_name", "last_name", "date_of_birth", "sex")
     ]
@@ -223,6 +225,8 @@ def test_faults_endpoint_validates_and_returns_the_full_set(anon: PortalClient):
         "idle_lock_seconds",
         "session_seconds",
         "whats_new_rate",
+        "static_latency",
+        "drift",  # renames a selector, for the selector-drift check
     }
     updated = anon.sandbox("faults", "POST", {"jitter_ms": 5})
     assert updated == {**current, "jitter_ms": 5}
@@ -259,6 +263,43 @@ def test_latency_applies_to_ui_and_api_only(client: PortalClient):
     t0 = time.monotonic()
     client.sandbox("stats")
     assert time.monotonic() - t0 < 0.3
+    t0 = time.monotonic()
+    assert client.get(client.url("/static/portal.js")).status_code == 200
+    assert time.monotonic() - t0 < 0.3  # static files are exempt by default
+
+
+def test_static_latency_knob_slows_static_files_only_when_on(client: PortalClient):
+    client.sandbox("faults", "POST", {"latency_ms": 300, "static_latency": 1})
+    t0 = time.monotonic()
+    assert client.get(client.url("/static/portal.js")).status_code == 200
+    assert time.monotonic() - t0 >= 0.3
+    t0 = time.monotonic()
+    client.sandbox("stats")
+    assert time.monotonic() - t0 < 0.3  # the inspection API never waits
+
+
+def test_request_log_kinds_statuses_and_times_without_query_strings(client: PortalClient):
+    since = time.time()
+    client.sandbox("faults", "POST", {"latency_ms": 50})
+    client.get(client.url("/patients"))
+    client.api("GET", "/api/patients/search?last=Secret")
+    first = client.get(client.url("/static/portal.js"))
+    again = client.get(
+        client.url("/static/portal.js"), headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    rows = client.sandbox(f"requests?since={since}")
+    assert [(r["method"], r["path"], r["kind"], r["status"]) for r in rows] == [
+        ("GET", "/patients", "document", 200),
+        ("GET", "/api/patients/search", "xhr", 200),
+        ("GET", "/static/portal.js", "static", 200),
+        ("GET", "/static/portal.js", "static", 304),
+    ]
+    assert all(r["start"] >= since and r["end"] >= r["start"] for r in rows)
+    assert rows[0]["end"] - rows[0]["start"] >= 0.05  # the injected latency is portal time
+    assert "Secret" not in json.dumps(rows)
+    later = client.sandbox(f"requests?since={rows[-1]['start']}")
+    assert len(later) == 1
 
 
 def test_whats_new_modal_shows_until_dismissed(anon: PortalClient):

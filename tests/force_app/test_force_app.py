@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from portal_pages.demo_emr import rules as demo_rules  # the demo portal's payer list
 from syncapp import bundle
 from syncapp.settings import Settings
 
@@ -27,7 +28,13 @@ CLASSES = FORCE_APP / "classes"
 TRIGGERS = FORCE_APP / "triggers"
 OBJECTS = FORCE_APP / "objects"
 
-SYNC_FIELDS = ["EMR_Patient_Id__c", "EMR_Sync_Status__c", "EMR_Sync_Error__c", "EMR_Last_Synced__c"]
+SYNC_FIELDS = [
+    "EMR_Patient_Id__c",
+    "EMR_Sync_Status__c",
+    "EMR_Sync_Error__c",
+    "EMR_Last_Synced__c",
+    "EMR_Not_Stored__c",
+]
 
 # Every field the Python service reads from or writes to Salesforce, by object.
 PYTHON_FIELDS: dict[str, list[str]] = {
@@ -303,7 +310,7 @@ def test_picklists_match_the_bundle_model():
     assert lowered(_picklist("Insurance_Coverage__c", "Subscriber_Relationship__c")) == set(
         typing.get_args(bundle.SubscriberRelationship)
     )
-    assert tuple(_picklist("Insurance_Coverage__c", "Payer__c")) == bundle.PAYERS
+    assert tuple(_picklist("Insurance_Coverage__c", "Payer__c")) == demo_rules.PAYERS
     assert _picklist("Patient__c", "EMR_Sync_Status__c") == ["Pending", "Synced", "Failed"]
 
 

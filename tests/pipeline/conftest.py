@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from syncapp.backend import reset_caches
 from tests.support.salesforce_messages import ORG_ID
 from tests.support.services import clear_redis_namespace, require_rabbitmq, require_redis
 
@@ -18,7 +17,6 @@ def services(monkeypatch):
     monkeypatch.setenv("SF_ALLOWED_ORG_IDS", ORG_ID)
     monkeypatch.setenv("SF_SIGNING_SECRET", SIGNING_SECRET)
     monkeypatch.setenv("SYNC_BACKEND", "external")
-    reset_caches()
 
     clear_redis_namespace()
     import celeryconfig
@@ -29,11 +27,10 @@ def services(monkeypatch):
     take_messages(celeryconfig.SYNC_QUEUE)  # start empty
     yield celeryconfig
     take_messages(celeryconfig.SYNC_QUEUE)
-    reset_caches()
 
 
 @pytest.fixture
 def client(services):
-    from syncapp.app import create_app
+    from syncapp.web.app import create_app
 
     return create_app().test_client()

@@ -21,10 +21,10 @@ def _dead_broker_enqueue(record_id: str, job_id: str) -> str:
 
 
 def test_no_ack_when_enqueue_fails_and_the_retry_is_accepted(services):
-    from syncapp.app import create_app
+    from syncapp.web.app import create_app
 
     body = outbound_message([(sf_id(9, "04l"), sf_id(9))])
-    broken = create_app({"SYNC_ENQUEUE": _dead_broker_enqueue}).test_client()
+    broken = create_app(enqueue=_dead_broker_enqueue).test_client()
     resp = broken.post("/salesforce/outbound-message", data=body, content_type="text/xml")
     assert resp.status_code == 503
     assert b"<Ack>true</Ack>" not in resp.data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from syncapp import intake
+from syncapp import intake, keys
 from tests.support.salesforce_messages import sf_id
 
 
@@ -11,12 +11,12 @@ def test_a_job_that_starts_before_the_publish_returns_leaves_no_marker(store):
     record = sf_id(42)
 
     def enqueue_and_start_at_once(record_id: str, job_id: str) -> None:
-        assert store.get(intake.queued_key(record_id)) == job_id.encode()
-        store.delete(intake.queued_key(record_id))  # what sync_patient does first
+        assert store.get(keys.queued(record_id)) == job_id.encode()
+        store.delete(keys.queued(record_id))  # what sync_patient does first
 
     [first] = intake.accept([("n1", record)], store=store, enqueue=enqueue_and_start_at_once)
     assert first.job_id and not first.coalesced
-    assert store.get(intake.queued_key(record)) is None
+    assert store.get(keys.queued(record)) is None
     # So the next change for the record gets a job of its own.
     [second] = intake.accept([("n2", record)], store=store, enqueue=enqueue_and_start_at_once)
     assert second.job_id and not second.coalesced

@@ -74,7 +74,7 @@ def test_one_message_with_many_notifications(client, services):
         (outbound_message([]), 400),
         (outbound_message([(sf_id(n, "04l"), sf_id(n)) for n in range(101)]), 400),
         (outbound_message([(sf_id(1, "04l"), "not-an-id")]), 400),
-        (outbound_message([(sf_id(1, "04l"), sf_id(1))], org_id="00D000000000001AAA"), 403),
+        (outbound_message([(sf_id(1, "04l"), sf_id(1))], org_id="00D000000000001EAA"), 403),
     ],
     ids=["malformed", "entity", "xxe", "no-body", "zero", "101", "bad-id", "unknown-org"],
 )
@@ -128,7 +128,7 @@ def _schema(body, headers):
 def _malformed(body, headers):
     import time as _t
 
-    from syncapp.signing import sign
+    from syncapp.web.signing import sign
 
     ts = str(int(_t.time()))
     raw = b"{not json"
@@ -140,7 +140,7 @@ def _malformed(body, headers):
 
 
 def _other_org(body, headers):
-    return signed_event([sf_id(7)], secret=SIGNING_SECRET, org_id="00D000000000001AAA")
+    return signed_event([sf_id(7)], secret=SIGNING_SECRET, org_id="00D000000000001EAA")
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ def test_bad_events_get_4xx_and_enqueue_nothing(client, services, mutate, status
 
 
 def test_admin_pages_need_the_admin_secret(monkeypatch):
-    from syncapp.app import create_app
+    from syncapp.web.app import create_app
 
     monkeypatch.setenv("ADMIN_BASIC_AUTH", "admin:s3cret")
     monkeypatch.setenv("SF_CLIENT_ID", "cid")
@@ -175,7 +175,7 @@ def test_admin_pages_need_the_admin_secret(monkeypatch):
 
 
 def test_admin_pages_are_local_only_without_a_secret(monkeypatch):
-    from syncapp.app import create_app
+    from syncapp.web.app import create_app
 
     client = create_app().test_client()
     assert client.get("/oauth/status").status_code == 200  # the test client is 127.0.0.1

@@ -29,6 +29,8 @@ DEFAULT_FAULTS = {
     "idle_lock_seconds": 300,
     "session_seconds": 3600,
     "whats_new_rate": 0.0,
+    "static_latency": 0,
+    "drift": 0,
 }
 SAMPLE = ROOT / "sandbox" / "samples" / "amara-okafor-lindqvist.json"
 ENCRYPTION_KEY = Fernet.generate_key().decode()

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 
 import pytest
 
 from portal_pages import PortalClient
 from portal_pages.adapters import UnknownPortal
-from tests.portal_pages.conftest import SAMPLE, chart_of, expected_chart, full_bundle, make_settings
-from tests.support.servers import ROOT, wait_until
+from tests.portal_pages.conftest import (
+    ENCRYPTION_KEY,
+    SAMPLE,
+    chart_of,
+    expected_chart,
+    full_bundle,
+    make_settings,
+)
+from tests.support.servers import run_module, wait_until
 
 
 @pytest.fixture
@@ -35,13 +41,14 @@ def test_from_settings_is_cheap_and_unknown_portal_is_a_clear_error(portal, tmp_
 def test_browser_is_reused_then_recycled_after_max_jobs(own_client, portal):
     bundle = full_bundle()
     timings = []
+    logins = portal.stats()["logins"]  # counted since the portal started, not since reset
     for _ in range(3):
         started = time.monotonic()
         own_client.upsert(bundle)
         timings.append(time.monotonic() - started)
     # Job 1 started the browser; job 2 reused it and hit the cap; job 3 needed a new one.
     assert own_client.browsers_started == 2
-    assert portal.stats()["logins"] == 2
+    assert portal.stats()["logins"] - logins == 2
     print(
         f"\ncold create {timings[0]:.2f}s, warm no-op {timings[1]:.2f}s, cold no-op {timings[2]:.2f}s"
     )
@@ -72,19 +79,20 @@ def test_a_dead_browser_is_replaced_before_the_next_job(own_client, portal):
 def test_session_expired_between_jobs_logs_in_again(client, portal):
     bundle = full_bundle()
     client.upsert(bundle)
-    # Sessions now last 2 s: long enough for a no-op job after a fresh login, and
-    # expiry is judged on each request, so the knob stays while the job runs.
-    portal.faults(session_seconds=2)
+    # Sessions now last 5 s: long enough for a no-op job after a fresh login on an idle
+    # machine, and expiry is judged on each request, so the knob stays while the job runs
+    # (a loaded machine may need another login mid-job: at least one, not exactly one).
+    portal.faults(session_seconds=5)
 
     def expired() -> bool:
         client.driver.get(portal.url + "/patients")
         return "/login" in client.driver.current_url
 
-    wait_until(expired, timeout=10, interval=0.2, what="the session to expire")
+    wait_until(expired, timeout=20, interval=0.2, what="the session to expire")
     logins = portal.stats()["logins"]
     result = client.upsert(bundle)
     assert result.changed_fields == []
-    assert portal.stats()["logins"] == logins + 1
+    assert portal.stats()["logins"] > logins
 
 
 def _cli(command: str, portal, data_dir, *extra: str) -> subprocess.CompletedProcess:
@@ -92,28 +100,13 @@ def _cli(command: str, portal, data_dir, *extra: str) -> subprocess.CompletedPro
         "PATH": "/usr/bin:/bin",
         "EMR_USERNAME": "frontdesk",
         "EMR_PASSWORD": "demo-password",
+        "SYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,  # captures are encrypted; no key = no capture
         "SYNC_DATA_DIR": str(data_dir),
         "EMR_ARTIFACT_DIR": str(data_dir / "artifacts"),
         "LOG_LEVEL": "WARNING",
     }
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "portal_pages",
-            command,
-            "--bundle",
-            str(SAMPLE),
-            "--url",
-            portal.url,
-            *extra,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bundle = ("--bundle", str(SAMPLE), "--url", portal.url)
+    return run_module("portal_pages", command, *bundle, *extra, env=env, timeout=120)
 
 
 def test_cli_diff_then_upsert(portal, tmp_path):
@@ -123,6 +116,7 @@ def test_cli_diff_then_upsert(portal, tmp_path):
         "emr_patient_id": None,
         "created": True,
         "changed_fields": json.loads(diff.stdout)["changed_fields"],
+        "not_stored": [],  # demo_emr holds every section and field
     }
     assert portal.writes() == []
     up = _cli("upsert", portal, tmp_path)

@@ -11,8 +11,8 @@ import pytest
 from portal_pages.adapters import UnknownPortal, get_adapter
 from portal_pages.core import artifacts, driver
 from portal_pages.core.retry import run_step
+from portal_pages.core.values import from_portal_date, to_portal_date
 from portal_pages.demo_emr import DemoEmrPortal
-from portal_pages.demo_emr.forms import from_portal_date, to_portal_date
 from syncapp.errors import PageChanged, PortalUnavailable
 from syncapp.settings import Settings
 
@@ -60,6 +60,7 @@ def test_chrome_options_are_exactly_the_known_good_set(tmp_path):
     ]
 
 
+@pytest.mark.browser  # falls back to the installed /usr/bin/chromedriver
 def test_chromedriver_from_settings_then_path(tmp_path):
     fake = tmp_path / "chromedriver"
     fake.write_text("")

@@ -237,6 +237,7 @@ def test_sandbox_bundle_round_trip_upserts_and_deletes_children(org: Org) -> Non
         "status": None,
         "error": None,
         "last_synced": None,
+        "not_stored": None,
     }
 
     stored.pop("sync")
@@ -290,3 +291,26 @@ def test_record_pages_render(org: Org) -> None:
     page = requests.get(f"{org.url}/lightning/r/Patient__c/{patient_id}/view", timeout=10)
     assert page.status_code == 200
     assert "O&#39;Neil" in page.text and "Intake &lt;ok&gt; &amp; fine" in page.text
+
+
+def test_apex_rest_callback_keeps_what_the_emr_cannot_hold(org: Org) -> None:
+    sf = org.salesforce()
+    patient_id = org.new_patient()["id"]
+
+    def report(status: str, not_stored) -> dict:
+        data = {"recordId": patient_id, "status": status, "emrPatientId": "E1", "error": "x"}
+        if not_stored is not None:
+            data["notStored"] = not_stored
+        return sf.apexecute("EmrSync/", method="POST", data=data)
+
+    def kept() -> str | None:
+        return org.sandbox("GET", f"patients/{patient_id}").json()["sync"]["not_stored"]
+
+    report("Synced", ["guardians", "demographics.middle_name"])
+    assert kept() == "guardians, demographics.middle_name"
+    report("Failed", None)  # a failure says nothing about what the EMR holds
+    assert kept() == "guardians, demographics.middle_name"
+    report("Synced", [])
+    assert kept() is None
+    with pytest.raises(Exception, match="notStored must be a list of strings"):
+        report("Synced", "guardians")

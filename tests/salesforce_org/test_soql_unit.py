@@ -73,3 +73,20 @@ def test_deleted_records_only_with_query_all(records: Records) -> None:
     records.delete(schema.PATIENT, a)
     assert _run(records, "SELECT Id FROM Guardian__c")["totalSize"] == 0
     assert _run(records, "SELECT Id FROM Guardian__c", include_deleted=True)["totalSize"] == 1
+
+
+def test_ids_sort_case_sensitively_as_they_grow(records: Records) -> None:
+    """``ORDER BY CreatedDate, Id`` lists children in the order they were entered, even
+    when consecutive ids cross from ``Z`` to ``a`` (text sorts case-insensitively, ids do
+    not: a folded ``...a`` would sort before ``...Z``)."""
+    patient = records.insert(schema.PATIENT, {"FirstName__c": "P", "LastName__c": "Q"})
+    records.store.id_seed = 34  # the next guardian counters (1, 2) end in 'Z', then 'a'
+    made = [
+        records.insert(schema.GUARDIAN, {"Patient__c": patient, "FirstName__c": name})
+        for name in ("First", "Second")
+    ]
+    assert [m[14] for m in made] == ["Z", "a"]
+    rows = _run(records, "SELECT Id FROM Guardian__c ORDER BY CreatedDate, Id")["records"]
+    assert [r["Id"] for r in rows] == made
+    names = _run(records, "SELECT FirstName__c FROM Guardian__c ORDER BY FirstName__c DESC")
+    assert [r["FirstName__c"] for r in names["records"]] == ["Second", "First"]

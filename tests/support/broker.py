@@ -39,3 +39,31 @@ def queue_depth(queue_name: str) -> int:
         except conn.channel_errors:
             return 0
         return count
+
+
+QUEUE_NAMES = ("sync", "report", "dead", "dead.watch")
+
+
+def delete_queues(prefix: str, broker_url: str) -> bool:
+    """Delete a run's queues and exchanges (``<prefix>.*``) from a shared RabbitMQ.
+
+    Best effort, for clean-up after a test run, a demo or a benchmark: a queue
+    never declared is skipped, and no broker at all returns False.
+    """
+    try:
+        with Connection(broker_url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+            channel = conn.channel()
+            for name in QUEUE_NAMES:
+                try:
+                    channel.queue_delete(f"{prefix}.{name}")
+                except Exception:  # noqa: BLE001 - never declared: nothing to delete
+                    channel = conn.channel()  # the failed call closed the channel
+            for exchange in (prefix, f"{prefix}.dlx"):
+                try:
+                    channel.exchange_delete(exchange)
+                except Exception:  # noqa: BLE001 - never declared
+                    channel = conn.channel()
+    except Exception:  # noqa: BLE001 - no broker here: nothing was declared
+        return False
+    return True

@@ -1,5 +1,5 @@
 """Salesforce's inbound messages as Salesforce sends them (shared with the benchmarks)."""
 
-from sandbox.fixtures import ORG_ID, outbound_message, sf_id, signed_event
+from tests.support.fixtures import ORG_ID, outbound_message, sf_id, signed_event
 
 __all__ = ["ORG_ID", "outbound_message", "sf_id", "signed_event"]

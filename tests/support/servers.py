@@ -1,7 +1,9 @@
-"""Start the project's own servers as real subprocesses for a test, and stop them.
+"""The harness's waiting, ports and single-server processes.
 
-Readiness is an explicit wait on a condition (the HTTP port answers), polled
-with a deadline, never a fixed sleep.
+``wait_until`` is the one poll-with-a-deadline of the tests, the benchmarks and
+the scripts; ``run_server`` starts one of the project's servers as a real
+subprocess for a test. Readiness is an explicit wait on a condition (the HTTP
+port answers), never a fixed sleep.
 """
 
 from __future__ import annotations
@@ -21,16 +23,36 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_module(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+    """``python -m <args>`` from the repository, as a user runs a CLI; output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+class ProcessExited(RuntimeError):
+    """Raised by a condition to stop waiting at once: what it waits for can never happen."""
+
+
 def wait_until(
     condition, *, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"
 ):
-    """Poll ``condition()`` until it returns a truthy value or the deadline passes."""
+    """Poll ``condition()`` until it returns a truthy value or the deadline passes.
+
+    Errors raised by the condition count as "not yet" (a server still starting
+    refuses connections), except ``ProcessExited``, which ends the wait.
+    """
     deadline = time.monotonic() + timeout
     last_exc: Exception | None = None
     while time.monotonic() < deadline:
@@ -38,6 +60,8 @@ def wait_until(
             value = condition()
             if value:
                 return value
+        except ProcessExited:
+            raise
         except Exception as exc:  # noqa: BLE001 - polling tolerates transient errors
             last_exc = exc
         time.sleep(interval)  # poll interval with a deadline, not synchronisation by sleep
@@ -84,7 +108,7 @@ def run_server(
 
         def ready():
             if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited early:\n{server.log()[-3000:]}")
+                raise ProcessExited(f"{name} exited early:\n{server.log()[-3000:]}")
             return (
                 requests.get(url + ready_path, timeout=1, allow_redirects=False).status_code < 500
             )

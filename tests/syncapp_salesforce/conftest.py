@@ -1,7 +1,7 @@
 """Fixtures: the sandbox Salesforce org as a real subprocess, and both token-store backends.
 
 Every integration test runs twice: on Redis (production) and on the embedded
-SQLite store, through ``get_store()``, so that both honour the same contract.
+SQLite store, opened as a deployment opens it (``syncapp.backend``), so that both honour the same contract.
 Each test gets its own org database, data directory and Redis key namespace.
 """
 
@@ -18,11 +18,11 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from syncapp.app import create_app
-from syncapp.backend import get_store, reset_caches
+from syncapp.backend import open_store, resolve
 from syncapp.logs import JsonFormatter
 from syncapp.settings import Settings, get_settings
 from syncapp.tokens import TokenStore
+from syncapp.web.app import create_app
 from tests.support.servers import Server, run_server
 from tests.support.services import require_redis
 
@@ -111,7 +111,7 @@ def org(tmp_path) -> Iterator[SandboxOrg]:
 
 @pytest.fixture(params=["redis", "sqlite"])
 def store_kind(request, monkeypatch, tmp_path) -> Iterator[str]:
-    """Select the store behind ``get_store()`` through the environment, as a deployment does."""
+    """Select the backend through the environment, as a deployment does."""
     monkeypatch.setenv("SYNC_DATA_DIR", str(tmp_path / "data"))
     if request.param == "redis":
         monkeypatch.setenv("SYNC_BACKEND", "external")
@@ -119,9 +119,7 @@ def store_kind(request, monkeypatch, tmp_path) -> Iterator[str]:
     else:
         monkeypatch.setenv("SYNC_BACKEND", "embedded")
     get_settings.cache_clear()
-    reset_caches()
     yield request.param
-    reset_caches()
 
 
 @pytest.fixture
@@ -143,7 +141,7 @@ def namespace() -> str:
 
 @pytest.fixture
 def tokens(settings, namespace) -> Iterator[TokenStore]:
-    store = TokenStore(get_store(), settings, namespace=namespace)
+    store = TokenStore(open_store(resolve(settings), settings), settings, namespace=namespace)
     yield store
     store.clear()
 
@@ -165,7 +163,13 @@ def captured_logs() -> Iterator[io.StringIO]:
 
 @pytest.fixture
 def app(settings, tokens):
-    return create_app(settings=settings, test_config={"TESTING": True, "SF_TOKEN_STORE": tokens})
+    return create_app(
+        settings=settings,
+        test_config={"TESTING": True},
+        backend=resolve(settings),
+        store=tokens.store,
+        tokens=tokens,
+    )
 
 
 def connect_through_browser(client, org: SandboxOrg, **sign_in: Any):

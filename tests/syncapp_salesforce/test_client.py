@@ -65,6 +65,14 @@ def test_post_callback_sets_the_sync_fields(client, org):
     assert client.load_bundle(record_id)["emr_patient_id"] == "MRN-000123"
 
 
+def test_post_callback_carries_what_the_emr_cannot_hold(client, org):
+    record_id = org.create_patient(intake())
+    client.post_callback(
+        record_id, "Synced", emr_patient_id="MRN-000124", not_stored=["guardians", "notes"]
+    )
+    assert org.patient(record_id)["sync"]["not_stored"] == "guardians, notes"
+
+
 def test_post_callback_reports_an_error(client, org):
     record_id = org.create_patient(intake())
     client.post_callback(record_id, "Failed", error="Invalid patient data: patient.phone")

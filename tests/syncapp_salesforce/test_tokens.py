@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from syncapp.backend import get_store
+from syncapp.backend import open_store, resolve
 from syncapp.errors import ReauthorizationRequired
 from syncapp.salesforce import SalesforceClient
 from syncapp.tokens import TokenStore, connect_with_password
@@ -55,10 +55,7 @@ def test_concurrent_workers_refresh_once(connected, org, settings, namespace):
     workers = []
     for _ in range(4):
         # A store connection of its own per worker, as separate processes would have.
-        from syncapp.backend import reset_caches
-
-        reset_caches()
-        store = CountingStore(get_store(), connected.key, grants)
+        store = CountingStore(open_store(resolve(settings), settings), connected.key, grants)
         workers.append(SalesforceClient(settings, TokenStore(store, settings, namespace=namespace)))
     org.expire_tokens()
     barrier = threading.Barrier(len(workers))
@@ -105,7 +102,9 @@ def test_password_grant_reconnects_on_expiry(org, settings, namespace, monkeypat
     from syncapp.settings import Settings
 
     script_settings = Settings()
-    tokens = TokenStore(get_store(), script_settings, namespace=namespace)
+    tokens = TokenStore(
+        open_store(resolve(settings), settings), script_settings, namespace=namespace
+    )
     first = connect_with_password(script_settings, tokens)
     assert first.refresh_token is None
     client = SalesforceClient(script_settings, tokens)
