@@ -10,7 +10,7 @@ help:
 	@echo "make test   - the full test suite (installs what it needs)"
 	@echo "make test-long - the tests of minutes each (fault scenarios, PostgreSQL); CI runs them too"
 	@echo "make test-fast - unit lane only: no broker, Redis, browser or sandbox processes"
-	@echo "make mutants - mutation testing of parsing, signing, intake, logs, errors, backend, diff"
+	@echo "make mutants - mutation testing of parsing, signing, intake, logs, errors, backend, diff, upsert"
 	@echo "make chaos  - the fault suite with 50 worker-kill trials, reconciled (docs/RELIABILITY.md)"
 	@echo "make up     - leave the services running (web 8000, EMR 8001, org 8002, Flower 5555)"
 	@echo "             EMR_PORTAL=gnuhealth: GNU Health on 8003 is the EMR instead"
