@@ -256,26 +256,26 @@ def test_error_rate_gives_500s_but_never_on_sandbox_or_static(client: PortalClie
 
 
 def test_latency_applies_to_ui_and_api_only(client: PortalClient):
-    client.sandbox("faults", "POST", {"latency_ms": 300})
+    client.sandbox("faults", "POST", {"latency_ms": 1000})
     t0 = time.monotonic()
     client.api("GET", "/api/patients/search?last=x")
-    assert time.monotonic() - t0 >= 0.3
+    assert time.monotonic() - t0 >= 1.0
     t0 = time.monotonic()
     client.sandbox("stats")
-    assert time.monotonic() - t0 < 0.3
+    assert time.monotonic() - t0 < 1.0
     t0 = time.monotonic()
     assert client.get(client.url("/static/portal.js")).status_code == 200
-    assert time.monotonic() - t0 < 0.3  # static files are exempt by default
+    assert time.monotonic() - t0 < 1.0  # static files are exempt by default
 
 
 def test_static_latency_knob_slows_static_files_only_when_on(client: PortalClient):
-    client.sandbox("faults", "POST", {"latency_ms": 300, "static_latency": 1})
+    client.sandbox("faults", "POST", {"latency_ms": 1000, "static_latency": 1})
     t0 = time.monotonic()
     assert client.get(client.url("/static/portal.js")).status_code == 200
-    assert time.monotonic() - t0 >= 0.3
+    assert time.monotonic() - t0 >= 1.0
     t0 = time.monotonic()
     client.sandbox("stats")
-    assert time.monotonic() - t0 < 0.3  # the inspection API never waits
+    assert time.monotonic() - t0 < 1.0  # the inspection API never waits
 
 
 def test_request_log_kinds_statuses_and_times_without_query_strings(client: PortalClient):

@@ -133,7 +133,7 @@ def test_a_lock_whose_holder_died_is_taken_over_at_once(services):
     with _chart_lock(res, record, "a-new-job"):
         held = res.store.get(keys.lock(record)).decode()
     assert held.endswith(":a-new-job")
-    assert time.monotonic() - start < 1
+    assert time.monotonic() - start < 5  # not a lease's wait (generous: CI machines are loaded)
     assert res.store.get(keys.lock(record)) is None
 
 
@@ -147,7 +147,7 @@ def test_a_live_holders_lock_is_not_waited_for(services):
             raise AssertionError("took a lock a live job holds")
     except LockNotAcquired:
         pass
-    assert time.monotonic() - start < 1  # requeued with a countdown, the worker not parked
+    assert time.monotonic() - start < 5  # requeued with a countdown, the worker not parked
     res.store.delete(keys.lock(record))
 
 
