@@ -34,6 +34,12 @@ class Sandboxes:
         params = None if notify else {"notify": "0"}
         return self._post(f"{self.org_url}/__sandbox__/patients", bundle, params)
 
+    def delete_record(self, record_id: str) -> None:
+        """Staff delete one record (a guardian, a coverage, a note); nothing is notified."""
+        self.http.delete(
+            f"{self.org_url}/__sandbox__/records/{record_id}", timeout=10
+        ).raise_for_status()
+
     def sf_patient(self, record_id: str) -> dict[str, Any]:
         """The record as a bundle, plus its ``sync`` fields."""
         return self._get(f"{self.org_url}/__sandbox__/patients/{record_id}")

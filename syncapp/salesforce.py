@@ -110,13 +110,15 @@ class SalesforceClient:
         records = body.get("records") or []
         return str(records[0]["Id"]) if records else None
 
-    def query(self, soql: str, *, step: str) -> list[dict[str, Any]]:
+    def query(self, soql: str, *, step: str, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every row of a SOQL query, following ``nextRecordsUrl`` (for ids-only queries).
 
         Callers select ids, timestamps and sync fields, never patient data: the rows
-        may be logged by count and kept in task state.
+        may be logged by count and kept in task state. ``include_deleted`` asks
+        ``queryAll``, which also returns rows in the recycle bin (``IsDeleted``).
         """
-        path = f"/services/data/v{self.settings.sf_api_version}/query"
+        resource = "queryAll" if include_deleted else "query"
+        path = f"/services/data/v{self.settings.sf_api_version}/{resource}"
         body = self._request("GET", path, step=step, record_id="", params={"q": soql}).json()
         rows = list(body.get("records") or [])
         while not body.get("done", True) and body.get("nextRecordsUrl"):

@@ -24,10 +24,21 @@ One pass, with a watermark ``W`` kept in the store and ``cutoff = now - grace``
    moves to the cutoff, or to the last row read when a query was cut at the
    batch size, so the next pass continues where this one stopped.
 
+Children are read with ``queryAll``, so a guardian or coverage moved to the
+recycle bin counts as a change of its patient (deleting it stamps its
+``LastModifiedDate``): an Outbound Message fires on the patient only, never on
+a child's deletion, and the EMR would otherwise keep a guardian Salesforce no
+longer has until the patient's next edit. A deleted patient is not read (plain
+``query``), so its deleted children queue nothing.
+
+What the sweep cannot see: a change made while a job runs, after it read the
+record and before its callback stamps ``EMR_Last_Synced__c``, looks older than
+the sync. An edit has its own notification; a deletion in Outbound Message mode
+has none, so one landing in that window waits for the patient's next change.
+
 SOQL has no field-to-field comparison and this org stand-in no semi-joins, so
 the comparison is made here, on ids and timestamps only: no patient data is
-queried, kept or logged. Deleted children are not seen (``queryAll`` would be
-needed); their patient is synced by its next change or notification.
+queried, kept or logged.
 """
 
 from __future__ import annotations
@@ -137,8 +148,12 @@ class Sweeper:
         fmap: FieldMap,
         config: SweepConfig,
         clock: Callable[[], float] = time.time,
+        *,
+        query_all: Query,
     ) -> None:
+        """``query`` runs SOQL on live rows; ``query_all`` also on deleted ones (``queryAll``)."""
         self.query = query
+        self.query_all = query_all
         self.store = store
         self.enqueue = enqueue
         self.fmap = fmap
@@ -210,7 +225,7 @@ class Sweeper:
                 f"SELECT {child.parent_field}, LastModifiedDate FROM {child.sobject}"
                 f" WHERE {window} {order}"
             )
-            for row in self._read(soql, resume):
+            for row in self._read(soql, resume, self.query_all):  # deletions too
                 parent, changed = row.get(child.parent_field), epoch(row["LastModifiedDate"])
                 if parent and changed:
                     touched[parent] = max(touched.get(parent, 0.0), changed)
@@ -221,9 +236,9 @@ class Sweeper:
                 found[record_id].child_changed = changed
         return found, (min(resume) if resume else None)
 
-    def _read(self, soql: str, resume: list[float]) -> list[dict]:
+    def _read(self, soql: str, resume: list[float], query: Query | None = None) -> list[dict]:
         """Rows of a windowed query; a full batch means more may follow: note where to resume."""
-        rows = self.query(soql)
+        rows = (query or self.query)(soql)
         if len(rows) >= self.config.batch:
             resume.append(epoch(rows[-1]["LastModifiedDate"]) or 0.0)
         return rows

@@ -26,5 +26,6 @@ def sweep() -> dict:
         Enqueuer(app),
         get_field_map(),
         SweepConfig.from_settings(r.settings),
+        query_all=lambda soql: r.salesforce.query(soql, step="sweep", include_deleted=True),
     )
     return sweeper.run_pass().as_dict()

@@ -62,11 +62,13 @@ class World:
             get_field_map(),
             SweepConfig(batch=batch, grace=0.0),
             clock=lambda: time.time() + self.ahead,
+            query_all=lambda text: self._query(text, include_deleted=True),
         )
 
-    def _query(self, text: str) -> list[dict]:
+    def _query(self, text: str, include_deleted: bool = False) -> list[dict]:
         self.queries.append(text)
-        return soql.Evaluator(self.org, "v62.0").run(soql.parse(text))["records"]
+        evaluator = soql.Evaluator(self.org, "v62.0", include_deleted=include_deleted)
+        return evaluator.run(soql.parse(text))["records"]
 
     def create(self, n: int) -> tuple[dict, dict]:
         bundle = make_bundle(n)
@@ -117,6 +119,28 @@ def test_a_child_edit_in_the_callbacks_own_millisecond_is_found(tmp_path, org_cl
     edited["guardians"][0]["phone"] = "(555) 404-0202"
     bundle_map.save_bundle(w.org, edited)
     assert w.sweep() == [ids["id"]]
+
+
+def test_a_child_deleted_after_the_callback_is_found(tmp_path, org_clock):
+    """An Outbound Message never fires for a deleted guardian: only the sweep sees it."""
+    w = World(tmp_path)
+    bundle, ids = w.create(4)
+    w.sweep()
+    w.synced(ids["id"])
+    assert w.sweep() == []
+    org_clock.ahead += 0.6
+    w.org.delete(schema.GUARDIAN, ids["guardians"][0])  # to the recycle bin
+    assert w.sweep() == [ids["id"]]
+
+
+def test_a_deleted_patient_queues_nothing(tmp_path, org_clock):
+    w = World(tmp_path)
+    _, ids = w.create(5)
+    w.sweep()
+    w.synced(ids["id"])
+    org_clock.ahead += 0.6
+    w.org.delete(schema.PATIENT, ids["id"])  # its guardians, coverages and notes with it
+    assert w.sweep() == []
 
 
 def test_passes_are_idempotent_while_a_job_is_queued(tmp_path):

@@ -56,6 +56,20 @@ def delete_patient(record_id: str) -> Response:
     return _ok()
 
 
+@bp.delete("/records/<record_id>")
+def delete_record(record_id: str) -> Response:
+    """Staff delete one record (a guardian, a coverage, a note): to the recycle bin.
+
+    Like every delete here it raises no notification (workflow rules, and so
+    Outbound Messages, do not fire on delete); ``queryAll`` still returns it.
+    """
+    obj = schema.object_for_id(record_id)
+    if obj is None:
+        raise ApiError(404, "NOT_FOUND", "no record with that id")
+    org().records.delete(obj, record_id)
+    return _ok()
+
+
 @bp.get("/callbacks")
 def callbacks() -> Response:
     return jsonify(org().store.read_log("callbacks"))

@@ -2,9 +2,10 @@
 
 The org's notifications are paused for the whole test (as if the webhook were
 down for longer than Salesforce retries): staff create patients and then edit a
-patient's own field and another patient's guardian. Celery beat's sweep, run
-every two seconds here, must bring every change to the EMR; the org's delivery
-log proves no notification ever left.
+patient's own field and another patient's guardian, then delete a guardian
+(no Outbound Message fires on a delete; the sweep reads children with
+``queryAll``). Celery beat's sweep, run every two seconds here, must bring every
+change to the EMR; the org's delivery log proves no notification ever left.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 
 from tests.e2e.conftest import Driver
 from tests.support.bundles import make_bundle, with_ids
+from tests.support.quiet import sync_starts, worker_events
 from tests.support.servers import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -49,6 +51,17 @@ def test_sweep_syncs_creates_and_edits_without_notifications(stack_factory):
     for ids in (one, two):
         wait_until(lambda i=ids: _in_sync(system, i["id"]), timeout=180, what="sweep to update")
 
+    # Every job has called back: a delete before the last callback would look older
+    # than EMR_Last_Synced__c (the limit syncapp/sweep.py describes).
+    wait_until(lambda: _reported(system, two["id"]), timeout=180, what="callbacks")
+    mrn = system.sf_patient(two["id"])["sync"]["emr_patient_id"]
+    assert len(system.chart(mrn)["guardians"]) == 2
+    system.delete_record(two["guardians"][1])  # staff remove a guardian: nothing is notified
+    wait_until(
+        lambda: len(system.chart(mrn)["guardians"]) == 1, timeout=180, what="sweep to remove"
+    )
+    assert _in_sync(system, two["id"])
+
     assert system.deliveries() == []  # nothing was ever notified
     assert len(system.charts()) == 2  # one chart per patient, however often swept
     passes = [e for e in _events(stack.run_dir) if e.get("msg") == "sweep pass"]
@@ -59,7 +72,11 @@ def test_sweep_syncs_creates_and_edits_without_notifications(stack_factory):
         assert value not in logged
 
 
-def _events(run_dir) -> list[dict]:
-    from tests.support.quiet import worker_events
+def _reported(system: Driver, record_id: str) -> bool:
+    """Every sync job of the record has called back."""
+    jobs = {e.get("job_id") for e in sync_starts(system.stack.run_dir, record_id=record_id)}
+    return len(system.callbacks(record_id)) >= len(jobs)
 
+
+def _events(run_dir) -> list[dict]:
     return worker_events(run_dir)

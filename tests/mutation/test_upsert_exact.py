@@ -513,6 +513,7 @@ def test_each_step_is_timed_by_name_with_its_dry_run_flag(caplog):
     bundle, _ = created(emr)
     emr.fail["read_coverages"] = [_down()]
     caplog.set_level("INFO")
+    caplog.clear()  # only this upsert's lines (another test may have left the level at INFO)
     sync.upsert(emr, bundle, emr_patient_id="M1", dry_run=True)
     done = [(r.step, r.dry_run) for r in caplog.records if r.getMessage() == "step done"]
     assert done == [

@@ -81,6 +81,11 @@ class SandboxOrg:
         r.raise_for_status()
         return r.json()
 
+    def delete_record(self, record_id: str) -> None:
+        requests.delete(
+            f"{self.url}/__sandbox__/records/{record_id}", timeout=10
+        ).raise_for_status()
+
     def expire_tokens(self) -> None:
         self._post("expire-tokens")
 

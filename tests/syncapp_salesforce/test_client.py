@@ -53,6 +53,19 @@ def test_a_missing_record_is_rejected(client):
         client.load_bundle("a00000000000099AAA")
 
 
+def test_query_all_also_returns_rows_in_the_recycle_bin(client, org):
+    """The sweep reads children with ``include_deleted`` so a deleted guardian is a change."""
+    record_id = org.create_patient(intake())
+    guardian = org.patient(record_id)["guardians"][0]["salesforce_id"]
+    org.delete_record(guardian)
+    soql = f"SELECT Id, IsDeleted FROM Guardian__c WHERE Patient__c = '{record_id}'"
+    live = client.query(soql, step="sweep")
+    everything = client.query(soql, step="sweep", include_deleted=True)
+    assert guardian not in {r["Id"] for r in live}
+    assert {r["Id"]: r["IsDeleted"] for r in everything}[guardian] is True
+    assert len(everything) == len(live) + 1
+
+
 def test_post_callback_sets_the_sync_fields(client, org):
     record_id = org.create_patient(intake())
 
