@@ -7,10 +7,11 @@ backticks). Matching on the mutated text rather than on mutmut's numbering keeps
 an explanation valid when unrelated lines of the module change.
 
 A survivor that no row explains is run once more, alone (``mutmut run NAME``),
-before it fails the check: a CI run on a loaded machine once reported a mutant
-as survived that a test kills every time it is run (the body reader's
-``b"XXXX".join``); mutmut's parallel bookkeeping, not the tests, was wrong. A
-real survivor survives the rerun too, so the check still fails on it.
+before it fails the check: a CI run on a loaded machine once reported as
+survived a mutant that the tests kill whenever it is run again (the body
+reader's ``b"XXXX".join``); the cause lies in that parallel run and was not
+pinned down. A real survivor survives the rerun too, so the check still fails
+on it.
 
 Prints killed / survived / explained / unexplained / no-tests counts; exit 1 if
 any survivor is unexplained.
