@@ -18,6 +18,7 @@ LOCK = "sync:lock:"  # + record id: one job per chart at a time
 FAILURES = "sync:failures:"  # + job id: retryable failures counted per job
 MRN = "sync:mrn:"  # + record id: EMR id of a chart we created, until Salesforce has it
 MRN_OWNER = "sync:mrn-owner:"  # + EMR id: the record a chart was created for
+READ_AT = "sync:read-at:"  # + record id: when (the org's clock) a job last read the record
 
 # --- reconciliation sweep (syncapp.sweep) ------------------------------------------------
 SWEEP_WATERMARK = "sync:sweep:watermark"  # epoch seconds: changes up to here were swept
@@ -58,6 +59,10 @@ def mrn(record_id: str) -> str:
 
 def mrn_owner(emr_patient_id: str) -> str:
     return f"{MRN_OWNER}{emr_patient_id}"
+
+
+def read_at(record_id: str) -> str:
+    return f"{READ_AT}{record_id}"
 
 
 def alert_rate(channel: str, hour: int) -> str:

@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -78,18 +79,28 @@ class SalesforceClient:
         malformed), ``SalesforceUnavailable`` on outages, ``ReauthorizationRequired``
         when the org must be connected again.
         """
+        return self.read_bundle(record_id)[0]
+
+    def read_bundle(self, record_id: str) -> tuple[dict[str, Any], float | None]:
+        """``load_bundle``, plus when the org answered, by the org's own clock.
+
+        The time is the response's ``Date`` header (whole seconds, rounded down), so
+        the sweep can compare it with the org's ``LastModifiedDate`` stamps without
+        trusting this machine's clock; ``None`` when the header is missing.
+        """
         query = build_query(record_id, self.field_map)
         path = f"/services/data/v{self.settings.sf_api_version}/query"
-        body = self._request(
+        response = self._request(
             "GET", path, step="load_record", record_id=record_id, params={"q": query}
-        ).json()
+        )
+        body = response.json()
         records = body.get("records") or []
         if not records:
             raise SalesforceRejected("record not found", record_id=record_id, step="load_record")
         record = records[0]
         for child in self.field_map.children.values():
             self._complete_children(record, child.relationship or "", record_id)
-        return record_to_bundle(record, self.field_map)
+        return record_to_bundle(record, self.field_map), _org_time(response)
 
     def other_record_with_emr_id(self, emr_patient_id: str, record_id: str) -> str | None:
         """The id of another patient record that already carries ``emr_patient_id``, if any.
@@ -243,3 +254,11 @@ class SalesforceClient:
             step=step,
             fields=fields,
         )
+
+
+def _org_time(response: requests.Response) -> float | None:
+    """The response's ``Date`` header as Unix seconds, ``None`` if absent or unreadable."""
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).timestamp()
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None

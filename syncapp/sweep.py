@@ -15,7 +15,8 @@ One pass, with a watermark ``W`` kept in the store and ``cutoff = now - grace``
    (no status, or ``Pending``), oldest first;
 2. guardians, coverages and notes modified in ``(W, cutoff]``: their patients;
 3. a candidate is due when its status is not final, or when a child's
-   ``LastModifiedDate`` is not older than ``EMR_Last_Synced__c``, or its own is newer. The
+   ``LastModifiedDate`` is not older than the last job's read (below; else
+   ``EMR_Last_Synced__c``), or its own is newer than ``EMR_Last_Synced__c``. The
    callback sets that field in the same transaction that bumps the patient's
    own date, so the patient's date needs a small tolerance (an edit of the
    patient's own fields within half a second of a callback is left to its
@@ -31,10 +32,16 @@ a child's deletion, and the EMR would otherwise keep a guardian Salesforce no
 longer has until the patient's next edit. A deleted patient is not read (plain
 ``query``), so its deleted children queue nothing.
 
-What the sweep cannot see: a change made while a job runs, after it read the
-record and before its callback stamps ``EMR_Last_Synced__c``, looks older than
-the sync. An edit has its own notification; a deletion in Outbound Message mode
-has none, so one landing in that window waits for the patient's next change.
+A child changed while a job ran (after the job read the record, before its
+callback stamped ``EMR_Last_Synced__c``) is not in the EMR although it looks
+older than the sync. So the worker keeps when it read the record, by the org's
+clock (``keys.read_at``, from the response's ``Date`` header); when that read
+is not newer than ``EMR_Last_Synced__c`` (the callback came after it: a job
+that died after reading is ignored), a child is due when it changed at or after
+the read. Without it (store emptied, header missing) the callback's time is
+used, and a deletion in that window, which has no notification in Outbound
+Message mode, waits for the patient's next change. The patient's own fields
+edited in that window have their notification: the callback moves the same date.
 
 SOQL has no field-to-field comparison and this org stand-in no semi-joins, so
 the comparison is made here, on ids and timestamps only: no patient data is
@@ -87,6 +94,7 @@ class Candidate:
     status: str | None
     last_synced: float | None
     child_changed: float = 0.0  # the newest LastModifiedDate of its children
+    read_at: float | None = None  # when the last job read the record (org clock, whole seconds)
 
     def due(self) -> bool:
         if self.status not in FINAL or self.last_synced is None:
@@ -94,7 +102,13 @@ class Candidate:
         # The callback bumps the patient's own date in the same transaction that sets
         # EMR_Last_Synced__c (hence the tolerance); it never touches the children, so a
         # child stamped the same instant was edited by someone (at worst a no-op resync).
-        return self.changed > self.last_synced + TOLERANCE or self.child_changed >= self.last_synced
+        if self.changed > self.last_synced + TOLERANCE:
+            return True
+        # What the EMR holds of the children dates from the last job's read, when known.
+        read = (
+            self.read_at if self.read_at is not None and self.read_at <= self.last_synced else None
+        )
+        return self.child_changed >= (self.last_synced if read is None else read)
 
     @property
     def newest(self) -> float:
@@ -257,11 +271,13 @@ class Sweeper:
         return rows
 
     def _candidate(self, row: dict) -> Candidate:
+        read_at = self.store.get(keys.read_at(row["Id"]))
         return Candidate(
             record_id=row["Id"],
             changed=epoch(row.get("LastModifiedDate")) or 0.0,
             status=row.get(self.fmap.sync["status"]),
             last_synced=epoch(row.get(self.fmap.sync["last_synced"])),
+            read_at=float(read_at) if read_at else None,
         )
 
 

@@ -127,7 +127,10 @@ def _sync(res: Resources, record_id: str) -> dict:
 
 def _run(res: Resources, record_id: str) -> dict:
     with timed_step(log, "read_salesforce"):
-        raw = res.salesforce.load_bundle(record_id)
+        raw, read_at = res.salesforce.read_bundle(record_id)
+    if read_at is not None:  # the sweep: a change after this read is not in the EMR yet
+        ttl = int(res.settings.sync_sweep_lookback_hours * 3600)
+        res.store.set(keys.read_at(record_id), repr(read_at), ttl)
     with timed_step(log, "validate"):
         # The adapter's value rules with the core's: the reason names every refused field.
         rules = getattr(get_adapter(res.settings.emr_portal), "bundle_problems", None)

@@ -22,7 +22,7 @@ from sandbox.salesforce_org.store import Store
 from syncapp import keys
 from syncapp.field_map import get_field_map
 from syncapp.kv import SQLiteStore
-from syncapp.sweep import SweepConfig, Sweeper
+from syncapp.sweep import SweepConfig, Sweeper, epoch
 from tests.support.fixtures import make_bundle, with_ids
 
 pytestmark = pytest.mark.unit
@@ -73,6 +73,11 @@ class World:
     def create(self, n: int) -> tuple[dict, dict]:
         bundle = make_bundle(n)
         return bundle, bundle_map.save_bundle(self.org, bundle)
+
+    def read(self, record_id: str) -> None:
+        """What the worker does when it reads the record: keep the org's time, whole seconds."""
+        at = float(int(epoch(values.now())))
+        self.store.set(keys.read_at(record_id), repr(at), ttl=3600)
 
     def synced(self, record_id: str) -> None:
         """What the worker does: the job starts (marker gone), then the Apex callback."""
@@ -130,6 +135,37 @@ def test_a_child_deleted_after_the_callback_is_found(tmp_path, org_clock):
     assert w.sweep() == []
     org_clock.ahead += 0.6
     w.org.delete(schema.GUARDIAN, ids["guardians"][0])  # to the recycle bin
+    assert w.sweep() == [ids["id"]]
+
+
+def test_a_child_changed_while_a_job_ran_is_found(tmp_path, org_clock):
+    """Deleted after the job read the record, before its callback: not in the EMR."""
+    w = World(tmp_path)
+    _, ids = w.create(6)
+    w.sweep()
+    w.read(ids["id"])
+    org_clock.ahead += 1.2
+    w.org.delete(schema.GUARDIAN, ids["guardians"][0])
+    org_clock.ahead += 0.3
+    w.synced(ids["id"])  # the callback of the job that read before the delete
+    assert w.sweep() == [ids["id"]]
+    org_clock.ahead += 1.0  # a read is kept in whole seconds: the next job's is past the delete
+    w.read(ids["id"])
+    org_clock.ahead += 0.3
+    w.synced(ids["id"])
+    assert w.sweep() == []
+
+
+def test_a_read_by_a_job_that_never_called_back_is_not_trusted(tmp_path, org_clock):
+    w = World(tmp_path)
+    _, ids = w.create(7)
+    w.sweep()
+    w.read(ids["id"])
+    w.synced(ids["id"])
+    org_clock.ahead += 0.6
+    w.org.delete(schema.GUARDIAN, ids["guardians"][0])  # after the callback: due
+    org_clock.ahead += 2.0
+    w.read(ids["id"])  # a later job read the record, then died before its callback
     assert w.sweep() == [ids["id"]]
 
 

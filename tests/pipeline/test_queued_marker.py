@@ -28,9 +28,9 @@ class _Org:
         self.store = store
         self.marker_at_read: list[bytes | None] = []
 
-    def load_bundle(self, record_id: str) -> dict:
+    def read_bundle(self, record_id: str) -> tuple[dict, None]:
         self.marker_at_read.append(self.store.get(keys.queued(record_id)))
-        return {}  # no patient: invalid, the job gives up without touching the portal
+        return {}, None  # no patient: invalid, the job gives up without touching the portal
 
 
 def test_a_running_job_clears_the_queued_marker_before_it_reads_the_record(services, store):

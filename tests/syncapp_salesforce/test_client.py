@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 
 import pytest
 
@@ -39,6 +40,14 @@ def test_load_bundle_returns_what_was_entered_in_salesforce(client, org):
     assert all(g["salesforce_id"] for g in bundle["guardians"])
     assert _without_ids(bundle) == entered
     assert validate_bundle(bundle).to_json() == bundle
+
+
+def test_a_read_carries_the_orgs_own_time(client, org):
+    """Whole seconds from the org's ``Date`` header: the sweep compares it with org stamps."""
+    before = time.time()
+    bundle, at = client.read_bundle(org.create_patient(intake()))
+    assert bundle["patient"]["last_name"] and at is not None and at == int(at)
+    assert int(before) - 1 <= at <= time.time() + 1  # the sandbox org shares this clock
 
 
 def test_an_empty_patient_has_empty_lists(client, org):
