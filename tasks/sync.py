@@ -129,7 +129,7 @@ def _run(res: Resources, record_id: str) -> dict:
     with timed_step(log, "read_salesforce"):
         raw, read_at = res.salesforce.read_bundle(record_id)
     if read_at is not None:  # the sweep: a change after this read is not in the EMR yet
-        ttl = int(res.settings.sync_sweep_lookback_hours * 3600)
+        ttl = res.settings.sync_sweep_lookback_hours * 3600
         res.store.set(keys.read_at(record_id), repr(read_at), ttl)
     with timed_step(log, "validate"):
         # The adapter's value rules with the core's: the reason names every refused field.
