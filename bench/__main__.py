@@ -1,4 +1,4 @@
-"""``python -m bench`` (``make bench``): every ratio of DESIGN.md, measured in one run.
+"""``python -m bench`` (``make bench``): every performance ratio, measured in one run.
 
 Order matters for cost and for fairness: the measurements that need only the
 portal (floor, warm/cold, no-op and update, then again at each ``--latency-ms``
