@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,8 +68,14 @@ class Driver(Sandboxes):
         )
 
     def celery(self, *args: str) -> subprocess.CompletedProcess:
-        """``celery -A tasks ...`` as the operator runs it, with the stack's configuration."""
-        return self.stack.celery(*args)
+        return subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "tasks", *args],
+            cwd=ROOT,
+            env=self.stack.service_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
 
 @pytest.fixture(scope="module")
