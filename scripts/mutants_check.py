@@ -6,12 +6,15 @@ line as ``mutmut show`` prints it after the ``+`` (whitespace-trimmed, in
 backticks). Matching on the mutated text rather than on mutmut's numbering keeps
 an explanation valid when unrelated lines of the module change.
 
-A survivor that no row explains is run once more, alone (``mutmut run NAME``),
-before it fails the check: a CI run on a loaded machine once reported as
-survived a mutant that the tests kill whenever it is run again (the body
-reader's ``b"XXXX".join``); the cause lies in that parallel run and was not
-pinned down. A real survivor survives the rerun too, so the check still fails
-on it.
+A survivor that no row explains is checked once more without mutmut's worker
+machinery: its tests (from mutmut's own test map) run in a plain ``pytest``
+process in ``mutants/`` with ``MUTANT_UNDER_TEST`` set, which is how mutmut's
+trampolines pick the mutant. Two CI runs on another machine reported as
+survived a mutant that its tests kill whenever they are run here (the body
+reader's ``b"XXXX".join``), and once ``mutmut run NAME`` repeated the verdict;
+the cause lies in mutmut's runner there and was not pinned down. A real
+survivor passes its tests in the plain run too, so the check still fails on it,
+and then prints what pytest said so the log shows why.
 
 Prints killed / survived / explained / unexplained / no-tests counts; exit 1 if
 any survivor is unexplained.
@@ -19,6 +22,8 @@ any survivor is unexplained.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -65,10 +70,32 @@ def _mutated_line(name: str) -> str:
     return plus[0] if plus else "(line removed)"
 
 
+def _tests_of(name: str) -> list[str]:
+    """The tests mutmut's stats run found reaching the mutated function."""
+    stats = json.loads((ROOT / "mutants" / "mutmut-stats.json").read_text())
+    function = name.rpartition("__mutmut_")[0]
+    return sorted(stats["tests_by_mangled_function_name"].get(function, []))
+
+
 def _survives_alone(name: str) -> bool:
-    """Run one mutant on its own (no parallel workers) and report whether it survived."""
-    subprocess.run([MUTMUT, "run", name], cwd=ROOT, capture_output=True, text=True)
-    return _results().get(name) in ("survived", "timeout")
+    """Run a mutant's tests in a plain pytest process; True if they all pass."""
+    tests = _tests_of(name)
+    if not tests:
+        print(f"no tests reach {name}")
+        return True
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+        + ["--rootdir=.", *tests],
+        cwd=ROOT / "mutants",
+        env={**os.environ, "MUTANT_UNDER_TEST": name},
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode == 1:
+        return False
+    print(f"plain rerun of {name}: pytest exit {run.returncode} on {len(tests)} tests")
+    print("\n".join(run.stdout.splitlines()[-15:]))
+    return True
 
 
 def main() -> None:
@@ -90,7 +117,7 @@ def main() -> None:
         if _survives_alone(name):
             confirmed.append((name, line))
         else:
-            print(f"rerun alone killed {name} (reported survived in the parallel run)")
+            print(f"plain rerun killed {name} (mutmut reported it survived)")
     unexplained = confirmed
     for name, line in unexplained:
         print(f"UNEXPLAINED survivor {name}: {line}")
