@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "mutants.md"
 MUTMUT = str(Path(sys.executable).parent / "mutmut")
+_PLAIN_ARGS = ("-p", "no:cacheprovider", "-p", "no:randomly")
 _ROW = re.compile(r"^\|\s*`([\w.]+)`\s*\|\s*`(.+?)`\s*\|")
 
 
@@ -84,8 +85,7 @@ def _survives_alone(name: str) -> bool:
         print(f"no tests reach {name}")
         return True
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-        + ["--rootdir=.", *tests],
+        [sys.executable, "-m", "pytest", "-x", "-q", "-rs", "--rootdir=.", *_PLAIN_ARGS, *tests],
         cwd=ROOT / "mutants",
         env={**os.environ, "MUTANT_UNDER_TEST": name},
         capture_output=True,
