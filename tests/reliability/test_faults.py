@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import signal
 import time
+from types import SimpleNamespace
 
 import pytest
 
+from tasks.policy import shortest_retry_span
 from tests.pipeline.own_redis import own_redis
 from tests.support.broker import queue_depth
 from tests.support.bundles import make_bundle, normalise, with_ids
@@ -129,13 +131,26 @@ def test_redis_lost_and_back(scenario, tmp_path):
 
 @pytest.mark.long
 def test_org_down_mid_burst(scenario):
-    """Salesforce answers 503 to everything for 20 seconds while ten patients sync."""
-    s = scenario("org-down")
+    """Salesforce answers 503 to everything for 20 seconds while ten patients sync.
+
+    The promise is that retries outlast a realistic outage, so the scenario's retry
+    budget must, with every jitter at its lowest: the suite's short backoff (1 s
+    doubling to 5 s) over the default 8 retries can be spent in 16 s, and once was.
+    """
+    outage = 20
+    retries = 20
+    least = shortest_retry_span(
+        SimpleNamespace(
+            sync_max_retries=retries, sync_retry_backoff_base=1.0, sync_retry_backoff_max=5.0
+        )
+    )
+    assert least > 2 * outage, least
+    s = scenario("org-down", extra_env={"SYNC_MAX_RETRIES": str(retries)})
     s.stack.start()
     for i in range(10):
         s.create(make_bundle(400 + i, notes=1))
         if i == 2:
-            s.org_control("down", {"seconds": 20})
+            s.org_control("down", {"seconds": outage})
             s.faults += 1
     s.all_final()
     s.quiet()
