@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -68,14 +67,8 @@ class Driver(Sandboxes):
         )
 
     def celery(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "celery", "-A", "tasks", *args],
-            cwd=ROOT,
-            env=self.stack.service_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        """``celery -A tasks ...`` as the operator runs it, with the stack's configuration."""
+        return self.stack.celery(*args)
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,8 @@ import requests
 from cryptography.fernet import Fernet
 
 from portal_pages import PortalClient
+from portal_pages.core.browser import Browser
+from portal_pages.core.driver import quit_driver, start_driver
 from syncapp.bundle import PatientBundle, validate_bundle
 from syncapp.settings import Settings
 from tests.support.servers import ROOT, run_server
@@ -155,3 +157,16 @@ def chart_of(sandbox: Sandbox, mrn: str) -> dict:
     charts = [p for p in sandbox.patients() if p["emr_patient_id"] == mrn]
     assert len(charts) == 1, f"expected one chart {mrn}, found {len(charts)}"
     return charts[0]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium per test module on a blank page, for tests that write their own page.
+
+    A module that needs the sandbox portal behind its browser overrides this fixture.
+    """
+    driver = start_driver(Settings())
+    try:
+        yield Browser(driver, base_url="about:", timeout=3.0, tracker=False)
+    finally:
+        quit_driver(driver)

@@ -7,15 +7,11 @@ Delete removes the selected row. Rows are read by column title.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from selenium.webdriver.common.by import By
 
 from portal_pages.core.browser import Browser
-from portal_pages.core.driver import quit_driver, start_driver
 from portal_pages.core.grid import EditableGrid
-from syncapp.settings import Settings
 from tests.portal_pages.test_round_trips import counted
 
 pytestmark = pytest.mark.browser
@@ -78,15 +74,6 @@ def _committed(browser: Browser) -> list[dict]:
         " tr.innerHTML = '<td data-title=\"Type\">' + t + '</td><td data-title=\"Value\">' + v + '</td>'; });"
     )
     return Contacts(browser).rows()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    driver = start_driver(Settings())
-    try:
-        yield Browser(driver, base_url="about:", timeout=3.0, tracker=False)
-    finally:
-        quit_driver(driver)
 
 
 @pytest.fixture

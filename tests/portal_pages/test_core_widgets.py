@@ -8,15 +8,11 @@ value was deleted (a Delete key press). Each step of a pick is one command.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from portal_pages.core.browser import Browser
-from portal_pages.core.driver import quit_driver, start_driver
 from portal_pages.core.widgets import pick_completion
 from syncapp.errors import PageChanged
-from syncapp.settings import Settings
 from tests.portal_pages.test_round_trips import counted
 
 pytestmark = pytest.mark.browser
@@ -45,15 +41,6 @@ input.addEventListener('input', function () {
   }, 300);
 });
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    driver = start_driver(Settings())
-    try:
-        yield Browser(driver, base_url="about:", timeout=3.0, tracker=False)
-    finally:
-        quit_driver(driver)
 
 
 @pytest.fixture

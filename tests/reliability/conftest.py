@@ -15,7 +15,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,14 +105,7 @@ class Scenario(Sandboxes):
 
     def celery(self, *args: str) -> subprocess.CompletedProcess:
         """``celery -A tasks ...`` as the operator runs it, with the stack's configuration."""
-        return subprocess.run(
-            [sys.executable, "-m", "celery", "-A", "tasks", *args],
-            cwd=ROOT,
-            env=self.stack.service_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return self.stack.celery(*args)
 
     def finished(self) -> bool:
         """Every record has a final status and no newer change waits."""

@@ -77,6 +77,17 @@ class Stack:
     def flower_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.flower}"
 
+    def celery(self, *args: str) -> subprocess.CompletedProcess:
+        """``celery -A tasks ...`` as the operator runs it, with the stack's configuration."""
+        return subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "tasks", *args],
+            cwd=ROOT,
+            env=self.service_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     def service_env(self) -> dict[str, str]:
         """The environment of the web app and the workers, as a clinic would set it."""
         env = {
