@@ -78,7 +78,7 @@ def _tests_of(name: str) -> list[str]:
     return sorted(stats["tests_by_mangled_function_name"].get(function, []))
 
 
-def _survives_alone(name: str) -> bool:
+def _survives_plain_run(name: str) -> bool:
     """Run a mutant's tests in a plain pytest process; True if they all pass."""
     tests = _tests_of(name)
     if not tests:
@@ -114,7 +114,7 @@ def main() -> None:
     print("mutants: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
     confirmed = []
     for name, line in unexplained:
-        if _survives_alone(name):
+        if _survives_plain_run(name):
             confirmed.append((name, line))
         else:
             print(f"plain rerun killed {name} (mutmut reported it survived)")

@@ -138,14 +138,16 @@ def test_org_down_mid_burst(scenario):
     doubling to 5 s) over the default 8 retries can be spent in 16 s, and once was.
     """
     outage = 20
-    retries = 20
+    s = scenario("org-down", extra_env={"SYNC_MAX_RETRIES": "20"})
+    env = s.stack.extra_env  # the backoff the scenario's workers really run with
     least = shortest_retry_span(
         SimpleNamespace(
-            sync_max_retries=retries, sync_retry_backoff_base=1.0, sync_retry_backoff_max=5.0
+            sync_max_retries=int(env["SYNC_MAX_RETRIES"]),
+            sync_retry_backoff_base=float(env["SYNC_RETRY_BACKOFF_BASE"]),
+            sync_retry_backoff_max=float(env["SYNC_RETRY_BACKOFF_MAX"]),
         )
     )
     assert least > 2 * outage, least
-    s = scenario("org-down", extra_env={"SYNC_MAX_RETRIES": str(retries)})
     s.stack.start()
     for i in range(10):
         s.create(make_bundle(400 + i, notes=1))
